@@ -1,0 +1,38 @@
+/*
+ * The terminal, injected: commands write through this so tests can run the
+ * CLI in-process and read what it printed.
+ */
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Is stderr a terminal (progress bars, colours)? */
+  errIsTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    errIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+  };
+}
+
+/** An io that collects output, for tests. */
+export function bufferIo(errIsTTY = false): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    errIsTTY,
+    env: {} as Record<string, string | undefined>,
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+  };
+  return io;
+}

@@ -1,0 +1,133 @@
+/*
+ * The `zswap-sim` command line (SPEC §10). `main` takes its arguments and an
+ * io, and returns the exit status: only bin/zswap-sim.js touches
+ * process.argv and process.exitCode, so tests drive the CLI in-process.
+ *
+ * Every error that ends a run is a SimError carrying its status; this is the
+ * one place that turns it into a message. Anything else is a bug of ours:
+ * status 70 with the stack.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, SimError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { processIo, type CliIo } from './io.js';
+import { runCommand, type RunCliOptions } from './run.js';
+import { traceGenCommand, traceInfoCommand, traceSnapshotCommand, WORKLOADS } from './trace.js';
+import { compareCommand, type CompareCliOptions } from './compare.js';
+
+
+/** Adds the machine options of SPEC §3–§8 to a command. */
+export function addMachineOptions(cmd: Command, withCompressor = true): Command {
+  cmd
+    .option('--ram <size>', 'RAM of the simulated machine (K, M, G, p suffixes)', '64M')
+    .option('--swap <sizes>', 'swap devices, comma-separated sizes', '256M')
+    .option('--swap-prio <prios>', 'device priorities, one per device (default -1, -2, …)')
+    .option('--kernel <version>', 'kernel profile: 3.11 or 5.10', '5.10');
+  if (withCompressor) cmd.option('--compressor <name>', 'lz4, deflate[:LEVEL], … (see README)', 'lz4');
+  cmd
+    .option('--zpool <name>', 'compressed pool allocator', 'zbud')
+    .option('--max-pool-percent <n>', 'pool limit, percent of RAM', '20')
+    .option('--accept-threshold-percent <n>', 'hysteresis after the pool was full, 0–100 (profile default 90)')
+    .option('--limit-policy <policy>', 'sync-reclaim (3.11) or reject-shrink (5.10) (profile default)')
+    .option('--same-filled-pages <on|off>', 'store same-filled pages without compression (profile default)')
+    .option('--duplicate <policy>', 'overwrite, reject, bug or stale (profile default)')
+    .option('--frontswap-dup <mode>', 'clear, invalidate-on-fail or invalidate-first (profile default)')
+    .option('--swapcache-write <mode>', 'free or keep the slot of a swap-cache page on write', 'free')
+    .option('--reclaim-batch <n>', 'pages evicted per reclaim batch', '32')
+    .option('--reclaim <policy>', 'victim selection: lru', 'lru')
+    .option('--pool-in-ram <on|off>', 'pool pages take RAM frames', 'on')
+    .option('--threads <n>', 'compression worker threads, 0 = in-process (default: CPUs)')
+    .option('--check-invariants', 'check the model after every record (slow)')
+    .option('--json', 'print the JSON report on stdout, nothing else')
+    .option('--quiet', 'no progress display');
+  return cmd;
+}
+
+function build(io: CliIo): Command {
+  const program = new Command('zswap-sim')
+    .description('Replay page-access traces through a model of the Linux swap path with frontswap, zswap and zbud, compressing for real.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  addMachineOptions(program.command('run').argument('<trace>', 'trace file (text or gzip)').description('replay one trace under one configuration'))
+    .option('--html <file>', 'write a self-contained HTML report')
+    .action(async (trace: string, opts: RunCliOptions) => {
+      exitCode = await runCommand(trace, opts, io);
+    });
+
+  addMachineOptions(
+    program
+      .command('compare')
+      .argument('<trace>', 'trace file (text or gzip)')
+      .description('replay one trace under several configurations, side by side, with a no-zswap baseline'),
+    false,
+  )
+    .requiredOption('--compressors <list>', 'comma-separated compressors, e.g. lz4,zstd,deflate')
+    .option('--zpools <list>', 'comma-separated zpools', 'zbud')
+    .option('--max-pool-percents <list>', 'comma-separated pool limits')
+    .option('--kernels <list>', 'comma-separated kernel profiles')
+    .option('--csv <file>', 'write the table as CSV')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .action(async (trace: string, opts: CompareCliOptions) => {
+      exitCode = await compareCommand(trace, opts, io);
+    });
+
+  const trace = program.command('trace').description('make and inspect traces');
+  trace
+    .command('gen')
+    .argument('<workload>', `one of: ${Object.keys(WORKLOADS).join(', ')}`)
+    .requiredOption('-o, --output <file>', 'trace to write (.gz: gzip)')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--pages <n>', 'distinct pages in the working set')
+    .option('--ops <n>', 'accesses after the initial writes')
+    .description('write a synthetic trace')
+    .action(async (workload: string, opts: { output: string; seed: string; pages?: string; ops?: string }) => {
+      exitCode = await traceGenCommand(workload, opts, io);
+    });
+  trace
+    .command('info')
+    .argument('<file>', 'trace file')
+    .option('--json', 'print JSON')
+    .description('summarise a trace')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      exitCode = await traceInfoCommand(file, opts, io);
+    });
+  trace
+    .command('snapshot')
+    .requiredOption('--pid <pid>', 'process to snapshot (Linux, needs ptrace permission)')
+    .requiredOption('-o, --output <file>', 'trace to write (.gz: gzip)')
+    .addOption(new Option('--pattern <pattern>', 'access pattern after the initial writes').choices(['zipf', 'scan']).default('zipf'))
+    .option('--ops <n>', 'accesses after the initial writes', '20000')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--max-pages <n>', 'stop after this many pages', '65536')
+    .description("turn a live process's memory into a trace")
+    .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string }) => {
+      exitCode = await traceSnapshotCommand(opts, io);
+    });
+  return program;
+}
+
+let exitCode = 0;
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  exitCode = 0;
+  const program = build(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.usage;
+      return EXIT.usage;
+    }
+    if (e instanceof SimError) {
+      io.err(`zswap-sim: ${e.message}\n`);
+      return e.exitCode;
+    }
+    io.err(`zswap-sim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.internal;
+  }
+}

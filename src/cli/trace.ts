@@ -1,0 +1,85 @@
+/* `zswap-sim trace gen | info | snapshot`. */
+import Table from 'cli-table3';
+import { UsageError } from '../errors.js';
+import { WORKLOADS } from '../trace/gen/workloads.js';
+import { traceInfo } from '../trace/info.js';
+import { snapshotProcess } from '../trace/snapshot.js';
+import { TraceWriter } from '../trace/writer.js';
+import { formatBytes } from '../report/summary.js';
+import type { CliIo } from './io.js';
+import { parseChoice, parseInteger } from './options.js';
+
+export { WORKLOADS };
+
+/** Runs a writer to completion, or removes its temporary file. */
+async function writeTrace(file: string, fill: (w: TraceWriter) => Promise<void>, dedup: boolean): Promise<TraceWriter> {
+  const w = new TraceWriter(file, { dedup });
+  try {
+    await fill(w);
+    await w.close();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+  return w;
+}
+
+export async function traceGenCommand(
+  workload: string,
+  opts: { output: string; seed: string; pages?: string; ops?: string },
+  io: CliIo,
+): Promise<number> {
+  const name = parseChoice(workload, 'workload', Object.keys(WORKLOADS));
+  const wl = WORKLOADS[name];
+  const params = {
+    seed: parseInteger(opts.seed, '--seed', 0, 2 ** 32 - 1),
+    pages: opts.pages === undefined ? wl.defaults.pages : parseInteger(opts.pages, '--pages', 1, 1 << 26),
+    ops: opts.ops === undefined ? wl.defaults.ops : parseInteger(opts.ops, '--ops', 0),
+  };
+  const w = await writeTrace(opts.output, (w) => wl.generate(w, params), true);
+  io.err(`wrote ${opts.output}: ${w.recordsWritten.toLocaleString('en-US')} records (${name}, ${params.pages} pages, ${params.ops} ops, seed ${params.seed})\n`);
+  return 0;
+}
+
+export async function traceInfoCommand(file: string, opts: { json?: boolean }, io: CliIo): Promise<number> {
+  const info = await traceInfo(file);
+  if (opts.json) {
+    io.out(`${JSON.stringify(info, null, 2)}\n`);
+    return 0;
+  }
+  const t = new Table({ head: [file, ''], style: { head: [], border: [], compact: true }, colAligns: ['left', 'right'] });
+  const n = (v: number): string => v.toLocaleString('en-US');
+  t.push(
+    ['format', info.gzip ? 'gzip' : 'text'],
+    ['lines', n(info.lines)],
+    ...Object.entries(info.records).map(([k, v]) => [`${k} records`, n(v)]),
+    ['address spaces', n(info.address_spaces)],
+    ['distinct pages', n(info.distinct_pages)],
+    ['written pages: zero / same-filled / other', `${n(info.content.zero)} / ${n(info.content.same_filled)} / ${n(info.content.other)}`],
+    ['DATA forms z / f: / b: / @', `${n(info.data_forms.z)} / ${n(info.data_forms.f)} / ${n(info.data_forms.b)} / ${n(info.data_forms['@'])}`],
+    ['page data written', formatBytes(info.page_data_bytes)],
+    ['working set (peak live pages)', `${n(info.working_set_pages)} (${formatBytes(info.working_set_bytes)})`],
+  );
+  io.out(`${t.toString()}\n`);
+  return 0;
+}
+
+export async function traceSnapshotCommand(
+  opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string },
+  io: CliIo,
+): Promise<number> {
+  if (process.platform !== 'linux') throw new UsageError('trace snapshot needs Linux (/proc/PID/pagemap)');
+  const o = {
+    pid: parseInteger(opts.pid, '--pid', 1, 2 ** 22),
+    pattern: parseChoice(opts.pattern, '--pattern', ['zipf', 'scan'] as const),
+    ops: parseInteger(opts.ops, '--ops', 0),
+    seed: parseInteger(opts.seed, '--seed', 0, 2 ** 32 - 1),
+    maxPages: parseInteger(opts.maxPages, '--max-pages', 1),
+  };
+  let pages = 0;
+  await writeTrace(opts.output, async (w) => {
+    pages = await snapshotProcess(w, o);
+  }, true);
+  io.err(`wrote ${opts.output}: ${pages.toLocaleString('en-US')} pages of PID ${o.pid}, then ${o.ops} ${o.pattern} reads\n`);
+  return 0;
+}

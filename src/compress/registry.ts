@@ -1,0 +1,52 @@
+/*
+ * Compressor names → codecs. A name is `NAME` or `NAME:LEVEL`; the canonical
+ * form (what reports print) always carries the level of codecs that have
+ * one, e.g. `deflate` → `deflate:6`.
+ */
+import { UsageError } from '../errors.js';
+import type { Codec } from './codec.js';
+import { DeflateCodec } from './deflate.js';
+import { Lz4Codec } from './lz4.js';
+
+interface CodecSpec {
+  /** Level range and default, for codecs that take one. */
+  levels?: { min: number; max: number; default: number };
+  make(level: number): Codec;
+  describe: string;
+}
+
+export const CODECS: Record<string, CodecSpec> = {
+  lz4: { make: () => new Lz4Codec(), describe: 'lz4-wasm-nodejs 0.9.2 (lz4_flex, WebAssembly), raw LZ4 block' },
+  deflate: {
+    levels: { min: 0, max: 9, default: 6 },
+    make: (level) => new DeflateCodec(level),
+    describe: 'fflate 0.8.3 raw deflate (pure JavaScript)',
+  },
+};
+
+export interface ParsedCodecName {
+  base: string;
+  level: number;
+  canonical: string;
+}
+
+export function parseCodecName(name: string): ParsedCodecName {
+  const m = /^([a-z0-9-]+)(?::(-?\d+))?$/.exec(name.trim());
+  const spec = m ? CODECS[m[1]] : undefined;
+  if (!m || !spec) {
+    throw new UsageError(`unknown compressor '${name}' (known: ${Object.keys(CODECS).join(', ')})`);
+  }
+  const base = m[1];
+  if (m[2] !== undefined && !spec.levels) throw new UsageError(`compressor '${base}' takes no level`);
+  if (!spec.levels) return { base, level: 0, canonical: base };
+  const level = m[2] === undefined ? spec.levels.default : Number(m[2]);
+  if (level < spec.levels.min || level > spec.levels.max) {
+    throw new UsageError(`${base}:LEVEL must be ${spec.levels.min}–${spec.levels.max}, got ${m[2]}`);
+  }
+  return { base, level, canonical: `${base}:${level}` };
+}
+
+export function createCodec(name: string): Codec {
+  const { base, level } = parseCodecName(name);
+  return CODECS[base].make(level);
+}

@@ -1,0 +1,67 @@
+/*
+ * Errors that end a run, each carrying the exit status of SPEC §10.
+ *
+ * The core signals its stops (out of memory, out of swap, BUG) by throwing
+ * one of these; only the CLI entry turns them into a message and an exit
+ * status. Rejections on the hot path (pool full, compress poor, …) are
+ * return values, never exceptions.
+ */
+
+export const EXIT = {
+  ok: 0,
+  corrupt: 1,
+  usage: 2,
+  input: 3,
+  outOfResources: 4,
+  bug: 5,
+  internal: 70,
+} as const;
+
+export class SimError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage or option value (status 2). */
+export class UsageError extends SimError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** Malformed or unreadable input; the message is `FILE:LINE: problem` (status 3). */
+export class InputError extends SimError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`, EXIT.input);
+  }
+}
+
+/** The simulated machine ran out of RAM or of swap (status 4). */
+export class OutOfResourcesError extends SimError {
+  constructor(message: string) {
+    super(message, EXIT.outOfResources);
+  }
+}
+
+/** `--duplicate bug`: a duplicate store reached the backend (status 5). */
+export class DuplicateStoreBug extends SimError {
+  constructor(message: string) {
+    super(message, EXIT.bug);
+  }
+}
+
+/** A broken invariant of the simulator itself (status 70). */
+export class InternalError extends SimError {
+  constructor(message: string) {
+    super(message, EXIT.internal);
+  }
+}

@@ -1,0 +1,202 @@
+/*
+ * Synthetic workloads for `trace gen`. Each exercises the swap path in a
+ * recognisable way; all are deterministic for a seed.
+ *
+ *   mixed  several processes, a hot/cold working set larger than RAM,
+ *          reads and rewrites, frees, exits and new processes
+ *   scan   sequential passes over a working set larger than RAM (LRU's
+ *          worst case: every page is evicted before it is reused)
+ *   zipf   skewed reuse: page popularity follows Zipf(1.0)
+ *   dup    pages faulted back in and rewritten while still in the swap
+ *          cache; with --swapcache-write keep their next eviction stores to
+ *          the same slot again (duplicate stores)
+ *
+ * `pages` is the number of distinct pages written up front, `ops` the number
+ * of accesses that follow.
+ */
+import { PAGE_SIZE } from '../../page.js';
+import type { TraceWriter } from '../writer.js';
+import { CONTENT_KINDS, DEFAULT_MIX, fillPage, rewriteKind, type ContentKind } from './content.js';
+import { Rng, Zipf } from './random.js';
+
+export interface GenParams {
+  seed: number;
+  pages: number;
+  ops: number;
+}
+
+export interface Workload {
+  describe: string;
+  defaults: { pages: number; ops: number };
+  generate(w: TraceWriter, p: GenParams): Promise<void>;
+}
+
+/** Writes page content and remembers each page's kind. */
+class Emitter {
+  readonly rng: Rng;
+  private readonly page = new Uint8Array(PAGE_SIZE);
+  private readonly kinds = new Map<string, ContentKind>();
+
+  constructor(
+    readonly w: TraceWriter,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  private key(as: number, vpn: number): string {
+    return `${as}:${vpn}`;
+  }
+
+  async write(as: number, vpn: number): Promise<void> {
+    const k = this.key(as, vpn);
+    const old = this.kinds.get(k);
+    const kind = old === undefined ? CONTENT_KINDS[this.rng.weighted(DEFAULT_MIX)] : rewriteKind(old, this.rng);
+    this.kinds.set(k, kind);
+    fillPage(this.page, kind, this.rng);
+    this.w.write(as, vpn, this.page);
+    if (this.w.wantsFlush) await this.w.flush();
+  }
+
+  async read(as: number, vpn: number): Promise<void> {
+    this.w.read(as, vpn);
+    if (this.w.wantsFlush) await this.w.flush();
+  }
+
+  free(as: number, vpn: number): void {
+    this.kinds.delete(this.key(as, vpn));
+    this.w.free(as, vpn);
+  }
+
+  exit(as: number, vpns: Iterable<number>): void {
+    for (const vpn of vpns) this.kinds.delete(this.key(as, vpn));
+    this.w.exit(as);
+  }
+}
+
+/** A process's pages: a heap region and an mmap region. */
+function regionVpns(asIndex: number, count: number): number[] {
+  const heap = Math.ceil(count * 0.6);
+  const vpns: number[] = [];
+  for (let i = 0; i < heap; i++) vpns.push(0x55d0a + asIndex * 0x10000 + i);
+  for (let i = heap; i < count; i++) vpns.push(0x7f1b78000 + asIndex * 0x100000 + (i - heap));
+  return vpns;
+}
+
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+const mixed: Workload = {
+  describe: 'several processes, hot/cold working set larger than RAM, reads, rewrites, frees, exits',
+  defaults: { pages: 24576, ops: 100000 },
+  async generate(w, p) {
+    const e = new Emitter(w, p.seed);
+    const rng = e.rng;
+    const shares = [0.4, 0.3, 0.2, 0.1];
+    interface Proc {
+      as: number;
+      vpns: number[];
+      live: Set<number>;
+      hot: number[];
+    }
+    let nextAs = 1;
+    const spawn = async (count: number): Promise<Proc> => {
+      const as = nextAs++;
+      const vpns = regionVpns(as, Math.max(1, count));
+      for (const vpn of vpns) await e.write(as, vpn);
+      const hot = shuffle([...vpns], rng).slice(0, Math.max(1, Math.floor(vpns.length / 5)));
+      return { as, vpns, live: new Set(vpns), hot };
+    };
+    w.comment(`mixed: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const procs: Proc[] = [];
+    for (const share of shares) procs.push(await spawn(Math.floor(p.pages * share)));
+    const exitsAt = new Set([Math.floor(p.ops / 2), Math.floor((p.ops * 3) / 4)]);
+    for (let op = 0; op < p.ops; op++) {
+      if (exitsAt.has(op)) {
+        // the smallest process exits; a new one of the same size starts
+        const i = procs.reduce((best, q, j) => (q.vpns.length < procs[best].vpns.length ? j : best), 0);
+        const gone = procs[i];
+        e.exit(gone.as, gone.live);
+        procs[i] = await spawn(gone.vpns.length);
+        continue;
+      }
+      const proc = procs[rng.weighted(shares)];
+      const vpn = rng.chance(0.8) ? rng.pick(proc.hot) : rng.pick(proc.vpns);
+      const r = rng.float();
+      if (r < 0.002) {
+        await e.read(proc.as, vpn + 0x1000000); // never written: the zero page
+      } else if (r < 0.02) {
+        if (proc.live.has(vpn)) proc.live.delete(vpn);
+        e.free(proc.as, vpn);
+      } else if (r < 0.14 || !proc.live.has(vpn)) {
+        proc.live.add(vpn);
+        await e.write(proc.as, vpn);
+      } else {
+        await e.read(proc.as, vpn);
+      }
+    }
+  },
+};
+
+const scan: Workload = {
+  describe: 'sequential passes over a working set larger than RAM',
+  defaults: { pages: 20480, ops: 60000 },
+  async generate(w, p) {
+    const e = new Emitter(w, p.seed);
+    w.comment(`scan: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const vpns = regionVpns(1, p.pages);
+    for (const vpn of vpns) await e.write(1, vpn);
+    for (let op = 0; op < p.ops; op++) {
+      const vpn = vpns[op % vpns.length];
+      if (e.rng.chance(0.1)) await e.write(1, vpn);
+      else await e.read(1, vpn);
+    }
+  },
+};
+
+const zipf: Workload = {
+  describe: 'skewed reuse: page popularity follows Zipf(1.0)',
+  defaults: { pages: 24576, ops: 100000 },
+  async generate(w, p) {
+    const e = new Emitter(w, p.seed);
+    w.comment(`zipf: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const half = Math.ceil(p.pages / 2);
+    const pages: [number, number][] = [
+      ...regionVpns(1, half).map((v): [number, number] => [1, v]),
+      ...regionVpns(2, p.pages - half).map((v): [number, number] => [2, v]),
+    ];
+    for (const [as, vpn] of pages) await e.write(as, vpn);
+    const byRank = shuffle([...pages], e.rng);
+    const z = new Zipf(byRank.length, 1.0, e.rng);
+    for (let op = 0; op < p.ops; op++) {
+      const [as, vpn] = byRank[z.next()];
+      if (e.rng.chance(0.2)) await e.write(as, vpn);
+      else await e.read(as, vpn);
+    }
+  },
+};
+
+const dup: Workload = {
+  describe: 'pages faulted back and rewritten while in the swap cache (duplicate stores with --swapcache-write keep)',
+  defaults: { pages: 20480, ops: 40000 },
+  async generate(w, p) {
+    const e = new Emitter(w, p.seed);
+    w.comment(`dup: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const vpns = regionVpns(1, p.pages);
+    for (const vpn of vpns) await e.write(1, vpn);
+    // Walk the pages oldest first: each is swapped out by now, so the read
+    // faults it into the swap cache and the write dirties it there.
+    for (let op = 0; op + 1 < p.ops; op += 2) {
+      const vpn = vpns[(op / 2) % vpns.length];
+      await e.read(1, vpn);
+      if (e.rng.chance(0.5)) await e.write(1, vpn);
+    }
+  },
+};
+
+export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup };

@@ -1,0 +1,129 @@
+/*
+ * `trace snapshot`: a live process's memory as a trace (Linux).
+ *
+ * The pages zswap could receive are those of private writable mappings
+ * (heap, stack, anonymous memory, written data of mapped files) and of
+ * shared anonymous mappings. /proc/PID/maps lists the mappings,
+ * /proc/PID/pagemap says which pages are present (bit 63), and
+ * /proc/PID/mem gives their bytes (reading it needs ptrace permission: the
+ * same user with a permissive ptrace_scope, or root). Each present page
+ * becomes one `w` record, in address order; an access pattern over those
+ * pages follows. Pages that cannot be read (guard pages, races with the
+ * running process) are skipped.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { PAGE_SIZE } from '../page.js';
+import { Rng, Zipf } from './gen/random.js';
+import type { TraceWriter } from './writer.js';
+
+export interface Mapping {
+  start: number;
+  end: number;
+  perms: string;
+  inode: number;
+  path: string;
+}
+
+export function parseMaps(text: string): Mapping[] {
+  const out: Mapping[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+\S+\s+\S+\s+(\d+)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    out.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), perms: m[3], inode: Number(m[4]), path: m[5] });
+  }
+  return out;
+}
+
+/** Private writable, or shared anonymous: what reaches swap. */
+export function isSwappable(m: Mapping): boolean {
+  if (m.perms[0] !== 'r' || m.perms[1] !== 'w') return false;
+  if (m.path === '[vvar]' || m.path === '[vsyscall]' || m.path === '[vdso]') return false;
+  return m.perms[3] === 'p' || m.inode === 0 || m.path.startsWith('/dev/zero') || m.path.startsWith('/SYSV');
+}
+
+export interface SnapshotOptions {
+  pid: number;
+  pattern: 'zipf' | 'scan';
+  ops: number;
+  seed: number;
+  maxPages: number;
+}
+
+function procError(pid: number, what: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const file = `/proc/${pid}/${what}`;
+  if (code === 'ENOENT' || code === 'ESRCH') return new InputError(file, 0, `no process with PID ${pid}`);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new InputError(file, 0, `permission denied: reading another process's memory needs ptrace rights (same user and kernel.yama.ptrace_scope 0, or root)`);
+  }
+  return new InputError(file, 0, (e as Error).message);
+}
+
+/** Writes the snapshot; returns the number of pages captured. */
+export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promise<number> {
+  let maps: Mapping[];
+  try {
+    maps = parseMaps(await readFile(`/proc/${o.pid}/maps`, 'utf8'));
+  } catch (e) {
+    throw procError(o.pid, 'maps', e);
+  }
+  let pagemap;
+  let mem;
+  try {
+    pagemap = await open(`/proc/${o.pid}/pagemap`, 'r');
+    mem = await open(`/proc/${o.pid}/mem`, 'r');
+  } catch (e) {
+    await pagemap?.close();
+    throw procError(o.pid, pagemap ? 'mem' : 'pagemap', e);
+  }
+  const vpns: number[] = [];
+  try {
+    w.comment(`snapshot of PID ${o.pid}: present pages of private-writable and shared-anonymous mappings, then a ${o.pattern} pattern`);
+    const entries = Buffer.alloc(8 * 256);
+    const page = Buffer.alloc(PAGE_SIZE);
+    outer: for (const m of maps.filter(isSwappable)) {
+      for (let vpn = m.start / PAGE_SIZE; vpn < m.end / PAGE_SIZE; vpn += 256) {
+        const n = Math.min(256, m.end / PAGE_SIZE - vpn);
+        let got;
+        try {
+          got = await pagemap.read(entries, 0, n * 8, vpn * 8);
+        } catch (e) {
+          throw procError(o.pid, 'pagemap', e);
+        }
+        for (let i = 0; i < got.bytesRead / 8; i++) {
+          const hi = entries.readUInt32LE(i * 8 + 4);
+          if ((hi & 0x80000000) === 0) continue; // not present
+          try {
+            const r = await mem.read(page, 0, PAGE_SIZE, (vpn + i) * PAGE_SIZE);
+            if (r.bytesRead !== PAGE_SIZE) continue;
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === 'EIO' || code === 'EFAULT') continue;
+            throw procError(o.pid, 'mem', e);
+          }
+          w.write(1, vpn + i, page);
+          vpns.push(vpn + i);
+          if (w.wantsFlush) await w.flush();
+          if (vpns.length >= o.maxPages) break outer;
+        }
+      }
+    }
+  } finally {
+    await pagemap.close();
+    await mem.close();
+  }
+  if (vpns.length === 0) throw new InputError(`/proc/${o.pid}/pagemap`, 0, `no present, swappable page found in PID ${o.pid}`);
+  const rng = new Rng(o.seed);
+  const zipf = o.pattern === 'zipf' ? new Zipf(vpns.length, 1.0, rng) : null;
+  const order = [...vpns];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  for (let op = 0; op < o.ops; op++) {
+    w.read(1, zipf ? order[zipf.next()] : vpns[op % vpns.length]);
+    if (w.wantsFlush) await w.flush();
+  }
+  return vpns.length;
+}
