@@ -240,7 +240,9 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     page.dirty = true;
     page.digestValid = false;
     this.lru.moveToHead(page.lru);
-    if (page.type >= 0 && this.config.swapcacheWrite === 'free') this.deleteFromSwapCache(page);
+    if (page.type < 0) return;
+    if (this.config.swapcacheWrite === 'free') this.deleteFromSwapCache(page);
+    else this.noteHistory(page.type, page.offset, 'rewritten in the swap cache, slot kept (dirty)');
   }
 
   /** §3 step 3: a major fault on a swapped page. */

@@ -132,10 +132,13 @@ export class TraceParser {
         this.expectFields(buf, t, 'x', 'AS');
         rec.kind = 'x';
         rec.as = parseDecimal(buf, t.starts[1], t.ends[1], MAX_AS, 'address space');
+        rec.vpn = 0;
         return rec;
       case 0x64 /* d */: {
         this.expectFields(buf, t, 'd', 'ID DATA');
         rec.kind = 'd';
+        rec.as = 0;
+        rec.vpn = 0;
         const id = parseId(buf, t.starts[1], t.ends[1]);
         const page = new Uint8Array(PAGE_SIZE);
         const data = parseData(buf, t.starts[2], t.ends[2], page, null, rec);

@@ -79,10 +79,10 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
   }
   const vpns: number[] = [];
   try {
-    w.comment(`snapshot of PID ${o.pid}: present pages of private-writable and shared-anonymous mappings, then a ${o.pattern} pattern`);
+    // 1. which pages are present
+    const present: number[] = [];
     const entries = Buffer.alloc(8 * 256);
-    const page = Buffer.alloc(PAGE_SIZE);
-    outer: for (const m of maps.filter(isSwappable)) {
+    for (const m of maps.filter(isSwappable)) {
       for (let vpn = m.start / PAGE_SIZE; vpn < m.end / PAGE_SIZE; vpn += 256) {
         const n = Math.min(256, m.end / PAGE_SIZE - vpn);
         let got;
@@ -92,22 +92,31 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
           throw procError(o.pid, 'pagemap', e);
         }
         for (let i = 0; i < got.bytesRead / 8; i++) {
-          const hi = entries.readUInt32LE(i * 8 + 4);
-          if ((hi & 0x80000000) === 0) continue; // not present
-          try {
-            const r = await mem.read(page, 0, PAGE_SIZE, (vpn + i) * PAGE_SIZE);
-            if (r.bytesRead !== PAGE_SIZE) continue;
-          } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            if (code === 'EIO' || code === 'EFAULT') continue;
-            throw procError(o.pid, 'mem', e);
-          }
-          w.write(1, vpn + i, page);
-          vpns.push(vpn + i);
-          if (w.wantsFlush) await w.flush();
-          if (vpns.length >= o.maxPages) break outer;
+          if (entries.readUInt32LE(i * 8 + 4) & 0x80000000) present.push(vpn + i);
         }
       }
+    }
+    // 2. an even sample across the address space when there are too many
+    const step = Math.max(1, present.length / o.maxPages);
+    w.comment(
+      `snapshot of PID ${o.pid}: ${Math.min(present.length, o.maxPages)} of ${present.length} present pages of ` +
+        `private-writable and shared-anonymous mappings, then ${o.ops} ${o.pattern} reads`,
+    );
+    // 3. their bytes
+    const page = Buffer.alloc(PAGE_SIZE);
+    for (let i = 0; Math.floor(i * step) < present.length && vpns.length < o.maxPages; i++) {
+      const vpn = present[Math.floor(i * step)];
+      try {
+        const r = await mem.read(page, 0, PAGE_SIZE, vpn * PAGE_SIZE);
+        if (r.bytesRead !== PAGE_SIZE) continue;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EIO' || code === 'EFAULT') continue;
+        throw procError(o.pid, 'mem', e);
+      }
+      w.write(1, vpn, page);
+      vpns.push(vpn);
+      if (w.wantsFlush) await w.flush();
     }
   } finally {
     await pagemap.close();

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { cli, traceFile } from './helpers.js';
+
+const DATALOSS = 'test/fixtures/zswap-311-dataloss.trace';
+const DATALOSS_OPTS = ['--swapcache-write', 'keep', '--ram', '2p', '--pool-in-ram', 'off', '--reclaim-batch', '1', '--max-pool-percent', '50', '--swap', '64p', '--check-invariants', '--threads', '0'];
+const DUP = 'test/fixtures/dup.trace.gz';
+const DUP_OPTS = ['--kernel', '3.11', '--swapcache-write', 'keep', '--ram', '32p', '--swap', '1M', '--pool-in-ram', 'off', '--check-invariants', '--threads', '0'];
+
+describe('CLI shell', () => {
+  it('--help lists the commands', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(0);
+    for (const c of ['run', 'compare', 'trace']) expect(stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    const sub = await cli('trace', '--help');
+    for (const c of ['gen', 'info', 'snapshot']) expect(sub.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+  });
+
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await cli('--version');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  const BAD: [string[], string][] = [
+    [['--ram', '1000'], '--ram: 1000 is not a whole number of 4096-byte pages'],
+    [['--ram', '12Q'], "--ram: '12Q' is not a size"],
+    [['--swap', '1M,5000'], '--swap: 5000 is not a whole number'],
+    [['--max-pool-percent', '-1'], '--max-pool-percent: -1 is out of range'],
+    [['--accept-threshold-percent', '101'], '--accept-threshold-percent: 101 is out of range (0–100)'],
+    [['--reclaim-batch', '0'], '--reclaim-batch: 0 is out of range'],
+    [['--threads', '-1'], '--threads: -1 is out of range'],
+    [['--compressor', 'deflate:10'], 'deflate:LEVEL must be 0–9'],
+    [['--compressor', 'snappy'], "unknown compressor 'snappy'"],
+    [['--kernel', '4.0'], "--kernel: '4.0' is not one of 3.11, 5.10"],
+    [['--swap', '1M,1M', '--swap-prio', '1'], '--swap-prio: 1 priorities for 2 swap devices'],
+    [['--duplicate', 'ignore'], '--duplicate'],
+    [['--frontswap-dup', 'x'], '--frontswap-dup'],
+    [['--limit-policy', 'x'], '--limit-policy'],
+    [['--same-filled-pages', 'yes'], "--same-filled-pages: 'yes' is not one of on, off"],
+    [['--no-such-option'], "unknown option '--no-such-option'"],
+  ];
+  for (const [args, msg] of BAD) {
+    it(`bad option value ${args.join(' ')} → status 2`, async () => {
+      const { code, stderr, stdout } = await cli('run', 'test/fixtures/basic.trace', ...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain(msg);
+      expect(stdout).toBe('');
+    });
+  }
+
+  it('a missing argument is status 2', async () => {
+    expect((await cli('run')).code).toBe(2);
+    expect((await cli('trace', 'gen', 'mixed')).code).toBe(2);
+  });
+});
+
+describe('run', () => {
+  it('replays the hand-written trace with every record kind', async () => {
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--swap', '64p', '--check-invariants', '--json', '--threads', '0');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    // by hand: batches of min(32, resident) = 2 evict at lines 6, 8 and 13;
+    // faults at lines 7, 9 and 15
+    expect(r.vm).toEqual({ accesses: 12, major_faults: 3, evictions: 6, zero_page_reads: 1, free_absent: 1 });
+    expect(r.swap.swapouts).toBe(4); // the two clean swap-cache pages are dropped, not stored
+    expect(r.zswap.same_filled_pages).toBe(2); // 0x10 and 0x12 stay stored (non-exclusive loads)
+    expect(r.verify.corrupt_loads).toBe(0);
+  });
+
+  it('--json prints a SPEC §11 report and nothing else on stdout', async () => {
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--json', '--threads', '0');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing']);
+    expect(r.config).toMatchObject({ trace: 'test/fixtures/basic.trace', ram: 8192, swap: [256 << 20], compressor: 'lz4', zpool: 'zbud', max_pool_percent: 20 });
+    expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak']);
+    expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates']);
+    expect(Object.keys(r.zswap)).toEqual([
+      'pool_limit_hit',
+      'reject_reclaim_fail',
+      'reject_alloc_fail',
+      'reject_compress_poor',
+      'written_back_pages',
+      'duplicate_entry',
+      'pool_total_size',
+      'stored_pages',
+      'same_filled_pages',
+      'pool_total_size_peak',
+      'stored_pages_peak',
+    ]);
+    expect(Object.keys(r.compression.size_percentiles)).toEqual(['p5', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95', 'p99']);
+    expect(r.swap.slots_total).toBe(65535);
+  });
+
+  it('prints a readable summary without --json', async () => {
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '0');
+    expect(code).toBe(0);
+    expect(stdout).toContain('pool_limit_hit');
+    expect(stdout).toContain('corrupt loads');
+  });
+
+  it('the 3.11 data loss: --kernel 3.11 reports the corrupt load and exits 1', async () => {
+    const { code, stdout, stderr } = await cli('run', DATALOSS, ...DATALOSS_OPTS, '--kernel', '3.11', '--json');
+    expect(code).toBe(1);
+    const r = JSON.parse(stdout);
+    expect(r.verify.corrupt_loads).toBe(1);
+    expect(r.verify.corrupt[0]).toMatchObject({ as: 1, vpn: 0, type: 0, offset: 1, line: 34, source: 'device' });
+    expect(stderr).toContain(`load of AS 1 VPN 0x0 from device, swap type 0 offset 1, at ${DATALOSS}:34`);
+  });
+
+  it('the 3.11 data loss: 5.10 and 3.11 with invalidate-on-fail run cleanly', async () => {
+    expect((await cli('run', DATALOSS, ...DATALOSS_OPTS, '--kernel', '5.10')).code).toBe(0);
+    expect((await cli('run', DATALOSS, ...DATALOSS_OPTS, '--kernel', '3.11', '--frontswap-dup', 'invalidate-on-fail')).code).toBe(0);
+  });
+
+  it('--duplicate bug stops with status 5 and names type, offset, line and history', async () => {
+    const { code, stdout, stderr } = await cli('run', DUP, ...DUP_OPTS, '--max-pool-percent', '1000', '--duplicate', 'bug', '--json');
+    expect(code).toBe(5);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/BUG: duplicate store to swap type 0 offset \d+ \(held by AS 1 VPN 0x[0-9a-f]+\) at test\/fixtures\/dup\.trace\.gz:\d+/);
+    expect(stderr).toMatch(/recent history of the slot[\s\S]*store ok[\s\S]*swapin from zswap[\s\S]*rewritten in the swap cache/);
+  });
+
+  it('without pool pressure, overwrite counts duplicates and reject fails them; both exit 0', async () => {
+    const over = await cli('run', DUP, ...DUP_OPTS, '--max-pool-percent', '1000', '--duplicate', 'overwrite', '--json');
+    expect(over.code).toBe(0);
+    const o = JSON.parse(over.stdout);
+    expect(o.zswap.pool_limit_hit).toBe(0);
+    expect(o.zswap.duplicate_entry).toBeGreaterThan(0);
+    const rej = await cli('run', DUP, ...DUP_OPTS, '--max-pool-percent', '1000', '--duplicate', 'reject', '--json');
+    expect(rej.code).toBe(0);
+    const j = JSON.parse(rej.stdout);
+    expect(j.zswap.duplicate_entry).toBeGreaterThan(0);
+    expect(j.frontswap.failed_stores).toBeGreaterThan(o.frontswap.failed_stores);
+  });
+
+  it('the first stop in trace order decides: out of swap before a malformed line', async () => {
+    const file = traceFile('ztrace 1\nw 1 1 z\nw 1 2 z\nw 1 3 z\nw 1 4 z\nbogus line\n');
+    const { code, stderr } = await cli('run', file, '--ram', '1p', '--swap', '2p', '--pool-in-ram', 'off', '--same-filled-pages', 'off', '--threads', '0');
+    expect(code).toBe(4);
+    expect(stderr).toContain(`out of swap at ${file}:4`);
+  });
+
+  it('a malformed line before any stop is status 3', async () => {
+    const file = traceFile('ztrace 1\nw 1 1 z\nbogus line\nw 1 2 z\nw 1 3 z\n');
+    const { code, stderr } = await cli('run', file, '--ram', '1p', '--swap', '2p', '--threads', '0');
+    expect(code).toBe(3);
+    expect(stderr).toContain(`${file}:3: unknown record`);
+  });
+});
+
+describe('bundled traces', () => {
+  for (const trace of ['traces/default.trace.gz', 'traces/python-snapshot.trace.gz']) {
+    for (const kernel of ['3.11', '5.10']) {
+      for (const compressor of ['lz4', 'deflate']) {
+        it(`${trace} runs cleanly: kernel ${kernel}, ${compressor}, invariants checked`, async () => {
+          const { code, stdout } = await cli('run', trace, '--ram', '4M', '--swap', '16M', '--kernel', kernel, '--compressor', compressor, '--check-invariants', '--json', '--threads', '0');
+          expect(code).toBe(0);
+          const r = JSON.parse(stdout);
+          expect(r.verify.corrupt_loads).toBe(0);
+          expect(r.swap.swapouts).toBeGreaterThan(0);
+          expect(r.verify.loads_checked).toBe(r.vm.major_faults);
+        });
+      }
+    }
+  }
+});

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import { createCodec } from '../src/compress/registry.js';
+import { OutOfResourcesError } from '../src/errors.js';
+import { PROFILES } from '../src/mm/profiles.js';
+import { Machine, type MachineConfig } from '../src/mm/replay.js';
+import { PAGE_SIZE } from '../src/page.js';
+import type { TraceRecord } from '../src/trace/format.js';
+import { page } from './helpers.js';
+
+function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
+  const kernel = over.kernel ?? '5.10';
+  const p = PROFILES[kernel];
+  return new Machine(
+    {
+      traceName: 'test',
+      ramPages: 4,
+      swapSlots: [65],
+      swapPrio: [-1],
+      kernel,
+      zpool: 'zbud',
+      max_pool_percent: 50,
+      accept_threshold_percent: p.accept_threshold_percent,
+      limitPolicy: p.limitPolicy,
+      same_filled_pages: p.same_filled_pages,
+      duplicate: p.duplicate,
+      frontswapDup: p.frontswapDup,
+      swapcacheWrite: 'free',
+      reclaimBatch: 1,
+      poolInRam: false,
+      checkInvariants: true,
+      ...over,
+    },
+    createCodec(codec),
+  );
+}
+
+let line = 0;
+const rec = (kind: TraceRecord['kind'], as: number, vpn: number, data?: Uint8Array): TraceRecord => ({
+  kind,
+  as,
+  vpn,
+  line: ++line,
+  data: data ?? new Uint8Array(PAGE_SIZE),
+  form: 'b',
+  id: '',
+});
+
+/** A compressible page (512 distinct bytes, then zeros). */
+const P = (n: number) => page(n, 512);
+
+function run(m: Machine, ...recs: TraceRecord[]): Machine {
+  for (const r of recs) m.access(r);
+  return m;
+}
+
+const w = (as: number, vpn: number, n: number) => rec('w', as, vpn, P(n));
+const r = (as: number, vpn: number) => rec('r', as, vpn);
+const f = (as: number, vpn: number) => rec('f', as, vpn);
+const x = (as: number) => rec('x', as, 0);
+
+/** Pages resident, LRU head (most recent) first. */
+const lruOrder = (m: Machine) => [...m.lru].map((p) => p.vpn);
+
+describe('replay: accesses', () => {
+  it('w to an absent page takes a frame; the page is dirty at the MRU end', () => {
+    const m = run(machine(), w(1, 10, 1), w(1, 11, 2));
+    expect(m.resident).toBe(2);
+    expect(lruOrder(m)).toEqual([11, 10]);
+    expect([...m.lru].every((p) => p.dirty && p.type < 0)).toBe(true);
+  });
+
+  it('r and w to a resident page move it to the MRU end', () => {
+    const m = run(machine(), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), r(1, 1));
+    expect(lruOrder(m)).toEqual([1, 3, 2]);
+    run(m, w(1, 2, 4));
+    expect(lruOrder(m)).toEqual([2, 1, 3]);
+  });
+
+  it('r to an absent page maps the zero page: no frame', () => {
+    const m = run(machine(), r(1, 5));
+    expect(m.vm.zero_page_reads).toBe(1);
+    expect(m.resident).toBe(0);
+  });
+
+  it('f frees a resident page; f to an absent page is counted and ignored', () => {
+    const m = run(machine(), w(1, 1, 1), f(1, 1), f(1, 1));
+    expect(m.resident).toBe(0);
+    expect(m.vm.free_absent).toBe(1);
+  });
+
+  it('vm.accesses counts w, r, f and x; d is not an access', () => {
+    const m = run(machine(), w(1, 1, 1), r(1, 1), f(1, 1), x(1), rec('d', 0, 0));
+    expect(m.vm.accesses).toBe(4);
+  });
+});
+
+describe('replay: reclaim', () => {
+  it('evicts from the LRU tail when no frame is free; swapouts count stores', () => {
+    const m = run(machine(), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    expect(m.vm.evictions).toBe(1);
+    expect(m.io.swapouts).toBe(1);
+    expect(lruOrder(m)).toEqual([5, 4, 3, 2]);
+    expect(m.frontswap.stats.succ_stores).toBe(1);
+  });
+
+  it('evicts the whole batch even when a frame is free earlier', () => {
+    const m = run(machine({ reclaimBatch: 3 }), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    expect(m.vm.evictions).toBe(3);
+    expect(lruOrder(m)).toEqual([5, 4]);
+  });
+
+  it('a batch is at most the resident pages', () => {
+    const m = run(machine({ reclaimBatch: 32 }), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    expect(m.vm.evictions).toBe(4);
+  });
+
+  it('a clean page holding a slot is dropped without a store', () => {
+    const m = run(machine(), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5)); // 1 out
+    run(m, r(1, 1)); // fault: 2 out, 1 back clean in the swap cache
+    expect(m.io.swapouts).toBe(2);
+    run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9)); // 3, 4, 5 out, then 1 (clean)
+    expect(m.vm.evictions).toBe(6);
+    expect(m.io.swapouts).toBe(5);
+  });
+
+  it('pool pages take RAM frames with --pool-in-ram on', () => {
+    const m = run(machine({ poolInRam: true, ramPages: 4, reclaimBatch: 1 }), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    // evicting 1 put a zbud page in the frame it released, so another eviction was needed
+    expect(m.zswap.pool.pages).toBe(1);
+    expect(m.vm.evictions).toBe(2);
+    expect(m.resident).toBe(3);
+  });
+
+  it('stops with out of memory when the pool holds every frame', () => {
+    const m = machine({ poolInRam: true, ramPages: 2, max_pool_percent: 1000, same_filled_pages: false });
+    const big = (n: number) => page(n, 2500); // one object per zbud page
+    expect(() => run(m, rec('w', 1, 1, big(1)), rec('w', 1, 2, big(2)), rec('w', 1, 3, big(3)), rec('w', 1, 4, big(4)))).toThrow(
+      /out of memory at test:\d+/,
+    );
+  });
+
+  it('stops with out of swap, naming the line and the sizes', () => {
+    const m = machine({ swapSlots: [3], ramPages: 1 }); // 2 usable slots
+    const err = (() => {
+      try {
+        run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(OutOfResourcesError);
+    expect((err as Error).message).toMatch(/^out of swap at test:\d+: no free slot among 2 \(swap 3p, RAM 1p\)/);
+  });
+});
+
+describe('replay: major faults and the swap cache', () => {
+  function swappedOne(over: Partial<MachineConfig> = {}) {
+    const m = run(machine(over), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    const p1 = m.lru.tail() === null ? null : [...m.lru].find((p) => p.vpn === 1);
+    expect(p1).toBeUndefined(); // 1 is swapped
+    return m;
+  }
+
+  it('a fault loads from zswap, verifies, and leaves the page clean in the swap cache', () => {
+    const m = swappedOne();
+    run(m, r(1, 1));
+    expect(m.vm.major_faults).toBe(1);
+    expect(m.io.swapins).toBe(1);
+    expect(m.frontswap.stats.loads).toBe(1);
+    expect(m.verify.loads_checked).toBe(1);
+    expect(m.verify.corrupt_loads).toBe(0);
+    const p1 = [...m.lru].find((p) => p.vpn === 1)!;
+    expect(p1.dirty).toBe(false);
+    expect(p1.type).toBe(0);
+    expect(m.swap.mapOf(0, p1.offset)).toBe(0x40);
+    expect(m.zswap.stats.stored_pages).toBe(2); // the load is non-exclusive
+  });
+
+  it('a write to a swap-cache page frees its slot (free) and invalidates zswap', () => {
+    const m = swappedOne();
+    run(m, r(1, 1), w(1, 1, 9));
+    const p1 = [...m.lru].find((p) => p.vpn === 1)!;
+    expect(p1.type).toBe(-1);
+    expect(p1.dirty).toBe(true);
+    expect(m.frontswap.stats.invalidates).toBe(1);
+  });
+
+  it('keep: the slot stays, and the next eviction stores to it again', () => {
+    const m = swappedOne({ swapcacheWrite: 'keep', kernel: '3.11', duplicate: 'overwrite', frontswapDup: 'clear' });
+    run(m, r(1, 1), w(1, 1, 9));
+    const p1 = [...m.lru].find((p) => p.vpn === 1)!;
+    const slot = p1.offset;
+    expect(p1.type).toBe(0);
+    expect(p1.dirty).toBe(true);
+    run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9));
+    expect(p1.offset).toBe(slot);
+    expect(m.zswap.stats.duplicate_entry).toBe(1);
+  });
+
+  it('vm_swap_full after a fault frees the slot and dirties the page', () => {
+    // 4 usable slots: 3 in use after the evictions → more than half
+    const m = run(machine({ swapSlots: [5], ramPages: 2 }), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4));
+    expect(m.swap.usedSlots).toBe(2);
+    run(m, r(1, 1)); // evicts 3 (slot 3), faults 1
+    const p1 = [...m.lru].find((p) => p.vpn === 1)!;
+    expect(p1.type).toBe(-1);
+    expect(p1.dirty).toBe(true);
+    expect(m.swap.usedSlots).toBe(2);
+  });
+
+  it('a fault reads the device when zswap does not hold the page', () => {
+    // page 1 is incompressible: its store fails and it goes to the device
+    const m = run(machine(), rec('w', 1, 1, page(1)), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
+    expect(m.frontswap.stats.failed_stores).toBe(1);
+    expect(m.io.pswpout).toBe(1);
+    run(m, r(1, 1));
+    expect(m.io.pswpin).toBe(1);
+    expect(m.verify.corrupt_loads).toBe(0);
+  });
+
+  it('f and x release slots; x frees every page of the address space', () => {
+    const m = swappedOne();
+    run(m, w(2, 1, 7), f(1, 2), x(1));
+    expect(m.swap.usedSlots).toBe(0);
+    expect(m.zswap.stats.stored_pages).toBe(0);
+    expect(lruOrder(m)).toEqual([1]);
+    expect(m.frontswap.stats.invalidates).toBeGreaterThan(0);
+  });
+});
+
+describe('replay: verification and swapoff', () => {
+  it('checks every swapped page at the end, then swapoff leaves the pool empty', () => {
+    const m = run(machine(), w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5), w(1, 6, 6));
+    m.finalCheck();
+    expect(m.verify.final_checked).toBe(2);
+    expect(m.verify.corrupt_loads).toBe(0);
+    expect(m.zswap.stats.stored_pages).toBe(2);
+    m.swapoffAll();
+    expect(m.zswap.pool.pages).toBe(0);
+  });
+
+  it('a stale backend (--duplicate stale) is caught by verification', () => {
+    const m = machine({ kernel: '3.11', duplicate: 'stale', frontswapDup: 'clear', swapcacheWrite: 'keep' });
+    run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5), r(1, 1), w(1, 1, 99));
+    // 1 is dirty in the swap cache with its old slot; evict it: a duplicate store
+    run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9));
+    expect(m.frontswap.stats.failed_stores).toBe(1);
+    expect(m.io.pswpout).toBe(1); // the new content went to the device
+    expect(m.verify.corrupt_loads).toBe(0);
+    // the stale entry lingers without its bit; the next eviction fills the
+    // pool, sync reclaim writes the stale entry back over the device copy,
+    // and the fault reads old data
+    run(m, r(1, 1));
+    expect(m.zswap.stats.written_back_pages).toBeGreaterThan(0);
+    expect(m.verify.corrupt_loads).toBe(1);
+    expect(m.corrupt[0]).toMatchObject({ as: 1, vpn: 1, source: 'device', when: 'fault' });
+  });
+});

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import lz4 from 'lz4-wasm-nodejs';
+import { CONTENT_KINDS, DEFAULT_MIX, fillPage } from '../src/trace/gen/content.js';
+import { Rng } from '../src/trace/gen/random.js';
+import { WORKLOADS } from '../src/trace/gen/workloads.js';
+import { traceInfo } from '../src/trace/info.js';
+import { PAGE_SIZE } from '../src/page.js';
+import { cli, tmp } from './helpers.js';
+
+describe('trace gen', () => {
+  for (const name of Object.keys(WORKLOADS)) {
+    it(`${name}: deterministic for a seed, and readable by trace info`, async () => {
+      const a = join(tmp, `${name}-a.trace.gz`);
+      const b = join(tmp, `${name}-b.trace.gz`);
+      const c = join(tmp, `${name}-c.trace.gz`);
+      for (const [file, seed] of [
+        [a, '5'],
+        [b, '5'],
+        [c, '6'],
+      ]) {
+        const r = await cli('trace', 'gen', name, '-o', file, '--seed', seed, '--pages', '300', '--ops', '900');
+        expect(r.code).toBe(0);
+      }
+      expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+      expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
+      const info = await traceInfo(a);
+      expect(info.gzip).toBe(true);
+      expect(info.records.w).toBeGreaterThanOrEqual(300);
+      expect(info.working_set_pages).toBeGreaterThanOrEqual(Math.min(300, info.distinct_pages));
+      const { code, stdout } = await cli('trace', 'info', a, '--json');
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).records).toEqual(info.records);
+    });
+  }
+
+  it('mixed has several address spaces, frees and exits', async () => {
+    const file = join(tmp, 'mixed.trace');
+    await cli('trace', 'gen', 'mixed', '-o', file, '--pages', '400', '--ops', '3000');
+    const info = await traceInfo(file);
+    expect(info.gzip).toBe(false);
+    expect(info.address_spaces).toBeGreaterThanOrEqual(4);
+    expect(info.records.f).toBeGreaterThan(0);
+    expect(info.records.x).toBe(2);
+    expect(info.content.zero).toBeGreaterThan(0);
+    expect(info.content.same_filled).toBeGreaterThan(0);
+  });
+
+  it('rejects an unknown workload with status 2', async () => {
+    const r = await cli('trace', 'gen', 'nope', '-o', join(tmp, 'x.trace'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("workload: 'nope' is not one of mixed, scan, zipf, dup");
+  });
+
+  it('content compresses like real memory: lz4 ratio 1.8–3.5 over the default mix', () => {
+    const rng = new Rng(3);
+    const p = new Uint8Array(PAGE_SIZE);
+    let inBytes = 0;
+    let outBytes = 0;
+    for (let i = 0; i < 400; i++) {
+      const kind = CONTENT_KINDS[rng.weighted(DEFAULT_MIX)];
+      if (kind === 'zero' || kind === 'same') continue;
+      fillPage(p, kind, rng);
+      inBytes += PAGE_SIZE;
+      outBytes += lz4.compress(p).length - 4;
+    }
+    const ratio = inBytes / outBytes;
+    expect(ratio).toBeGreaterThan(1.8);
+    expect(ratio).toBeLessThan(3.5);
+  });
+});
