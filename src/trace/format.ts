@@ -50,7 +50,6 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const ZERO = 0x30;
 
-
 const B64 = new Int8Array(256).fill(-1);
 {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -86,7 +85,9 @@ export class Tokens {
         continue;
       }
       const s = i;
-      while (i < end && (c = buf[i]) !== SPACE && c !== TAB) i++;
+      const shortEnd = Math.min(end, i + 24);
+      while (i < shortEnd && (c = buf[i]) !== SPACE && c !== TAB) i++;
+      if (i === shortEnd && i < end) i = longTokenEnd(buf, i, end);
       if (n < 6) {
         this.starts[n] = s;
         this.ends[n] = i;
@@ -95,6 +96,15 @@ export class Tokens {
     }
     this.count = n;
   }
+}
+
+/** The end of a long token (a base64 payload) found with native searches. */
+function longTokenEnd(buf: Uint8Array, from: number, end: number): number {
+  const rest = Buffer.from(buf.buffer, buf.byteOffset + from, end - from);
+  const sp = rest.indexOf(SPACE);
+  const tab = rest.indexOf(TAB);
+  const hit = sp < 0 ? tab : tab < 0 ? sp : Math.min(sp, tab);
+  return hit < 0 ? end : from + hit;
 }
 
 /** Parses an unsigned decimal integer (leading zeros allowed) no greater than max. */
