@@ -59,6 +59,16 @@ export class DuplicateStoreBug extends SimError {
   }
 }
 
+/**
+ * A compressor threw, a compression worker died or could not start (status
+ * 70: the run cannot go on and its numbers would be wrong).
+ */
+export class CompressorError extends SimError {
+  constructor(message: string) {
+    super(message, EXIT.internal);
+  }
+}
+
 /** A broken invariant of the simulator itself (status 70). */
 export class InternalError extends SimError {
   constructor(message: string) {

@@ -13,7 +13,7 @@
 export interface Codec {
   /** The name as given on the command line, e.g. `deflate:9`. */
   readonly name: string;
-  /** The compressed block; it may be longer than the page (incompressible data). */
+  /** The compressed block, owned by the caller; it may be longer than the page (incompressible data). */
   compress(page: Uint8Array): Uint8Array;
   /** Decompresses a block into dst (exactly one page); throws on corrupt input. */
   decompress(block: Uint8Array, dst: Uint8Array): void;

@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import type { Codec } from './codec.js';
 import { DeflateCodec } from './deflate.js';
 import { Lz4Codec } from './lz4.js';
+import { LzoCodec, Lz4hcCodec, ZstdCodec } from './native.js';
+import { BrotliCodec, ZlibDeflateCodec, kernelDeflateCodec } from './zlib.js';
 
 interface CodecSpec {
   /** Level range and default, for codecs that take one. */
@@ -21,6 +23,31 @@ export const CODECS: Record<string, CodecSpec> = {
     levels: { min: 0, max: 9, default: 6 },
     make: (level) => new DeflateCodec(level),
     describe: 'fflate 0.8.3 raw deflate (pure JavaScript)',
+  },
+  zstd: {
+    levels: { min: 1, max: 22, default: 3 },
+    make: (level) => new ZstdCodec(level),
+    describe: 'zstd-napi 0.0.13 (libzstd, native), a zstd frame',
+  },
+  lzo: { make: () => new LzoCodec(), describe: 'lzo 0.4.11 (minilzo 2.09, native), LZO1X-1' },
+  lz4hc: {
+    levels: { min: 1, max: 12, default: 9 },
+    make: (level) => new Lz4hcCodec(level),
+    describe: 'lz4 0.6.5 (liblz4 1.9, native), LZ4_compress_HC raw block',
+  },
+  'zlib-deflate': {
+    levels: { min: 0, max: 9, default: 6 },
+    make: (level) => new ZlibDeflateCodec(level),
+    describe: 'node:zlib raw deflate (native zlib), 32 KiB window',
+  },
+  brotli: {
+    levels: { min: 0, max: 11, default: 4 },
+    make: (level) => new BrotliCodec(level),
+    describe: 'node:zlib brotli (native)',
+  },
+  'deflate-kernel': {
+    make: () => kernelDeflateCodec(),
+    describe: "node:zlib raw deflate at the kernel crypto API's settings: level 6, windowBits 11, memLevel 8",
   },
 };
 

@@ -19,11 +19,13 @@
  * content the trace last wrote, and every still-swapped page is checked when
  * the trace ends. A mismatch is recorded and the run goes on.
  *
- * Reclaim takes its victims from the LRU tail in batches; a driver that
- * compresses in a worker pool asks `storeCandidates()` which pages the next
- * batch will store, compresses them, and hands the blocks back with
- * `supplyCompressed()` before calling `access()`. Without that, pages are
- * compressed in-process on demand; the results are identical either way.
+ * Reclaim takes its victims from the LRU tail in batches. A driver that
+ * compresses in a worker pool asks `storeCandidates()` which pages near the
+ * tail will be stored, compresses them ahead, and hands the blocks back with
+ * `supplyCompressed()`, tagged with the page's content version; an eviction
+ * uses a block only if the page has not been rewritten since. Any page
+ * without one is compressed in-process on demand, so results are identical
+ * whatever was predicted.
  */
 import type { Codec } from '../compress/codec.js';
 import { DuplicateStoreBug, InternalError, OutOfResourcesError } from '../errors.js';
@@ -108,6 +110,8 @@ export class Page {
   readonly lru = new Link<Page>(this);
   /** Digest of the trace's content, valid once computed after the last write. */
   digestValid = false;
+  /** Bumped by every write: tells a block compressed ahead from a stale one. */
+  version = 0;
   readonly digest = new Int32Array(4);
   constructor(
     readonly as: number,
@@ -133,7 +137,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   /** Trace line of the record being replayed. */
   line = 0;
 
-  private prepared: Map<Page, CompressedPage> | null = null;
+  /** Blocks compressed ahead by a worker pool, with the content version they were made from. */
+  private readonly prepared = new Map<Page, { version: number; compressed: CompressedPage }>();
   private readonly scratch = new Uint8Array(PAGE_SIZE);
   private readonly digestOut = new Int32Array(4);
   private readonly history: Map<number, string[]> | null;
@@ -237,6 +242,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   /** §3 step 2: new content for a resident page. */
   private writeResident(page: Page, data: Uint8Array): void {
     this.slab.page(page.frame).set(data);
+    page.version++;
     page.dirty = true;
     page.digestValid = false;
     this.lru.moveToHead(page.lru);
@@ -272,6 +278,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
 
   /** f, x: the page goes away with its frame and its slot. */
   private freePage(page: Page): void {
+    this.prepared.delete(page);
     if (page.state === RESIDENT) {
       this.lru.remove(page.lru);
       this.slab.release(page.frame);
@@ -323,35 +330,42 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   }
 
   /**
-   * Pages the next reclaim batch will hand to zswap for compression, in
-   * eviction order (dirty or slotless pages, not same-filled when those are
-   * stored uncompressed).
+   * Pages near the LRU tail that eviction will hand to zswap for compression
+   * (dirty or slotless, and not same-filled when those are stored as a
+   * word), in eviction order: of the `count` pages after the first `skip`,
+   * those with no block compressed ahead for their current content.
    */
-  storeCandidates(): { page: Page; content: Uint8Array }[] {
-    const out: { page: Page; content: Uint8Array }[] = [];
-    let n = Math.min(this.config.reclaimBatch, this.resident);
-    for (let p = this.lru.tail(); p !== null && n > 0; p = p.lru.prev!.owner, n--) {
-      if (!p.dirty && p.type >= 0) continue;
-      const content = this.slab.page(p.frame);
-      if (this.config.same_filled_pages && isSameFilled(content)) continue;
-      out.push({ page: p, content });
+  storeCandidates(skip: number, count: number): Page[] {
+    const out: Page[] = [];
+    let p = this.lru.tail();
+    for (let i = 0; p !== null && i < skip + count; p = p.lru.prev!.owner, i++) {
+      if (i < skip || (!p.dirty && p.type >= 0)) continue;
+      if (this.prepared.get(p)?.version === p.version) continue;
+      if (this.config.same_filled_pages && isSameFilled(this.slab.page(p.frame))) continue;
+      out.push(p);
     }
     return out;
   }
 
-  /** Blocks compressed ahead for the next batch (see storeCandidates). */
-  supplyCompressed(prepared: Map<Page, CompressedPage>): void {
-    this.prepared = prepared;
+  /** The current content of a resident page (a view: copy it to keep it). */
+  contentOf(page: Page): Uint8Array {
+    return this.slab.page(page.frame);
+  }
+
+  /** A block compressed ahead from the page's content at `version`. */
+  supplyCompressed(page: Page, version: number, compressed: CompressedPage): void {
+    if (page.state === RESIDENT && page.version === version) this.prepared.set(page, { version, compressed });
   }
 
   private reclaimBatch(): void {
     const n = Math.min(this.config.reclaimBatch, this.resident);
     for (let i = 0; i < n; i++) this.evict(this.lru.tail()!);
-    this.prepared = null;
   }
 
   /** shrink_page_list for one page, then swap_writepage when it must be written. */
   private evict(page: Page): void {
+    const ahead = this.prepared.get(page);
+    if (ahead !== undefined) this.prepared.delete(page);
     this.vm.evictions++;
     this.lru.remove(page.lru);
     this.resident--;
@@ -373,8 +387,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     const { type, offset } = page;
     this.swap.duplicate(type, offset); // try_to_unmap: the PTE now holds the entry
     this.io.swapouts++;
-    const prepared = this.prepared?.get(page);
-    this.zswap.prepared = prepared ?? null;
+    this.zswap.prepared = ahead !== undefined && ahead.version === page.version ? ahead.compressed : null;
     const ret = this.frontswap.store(type, offset, content);
     this.zswap.prepared = null;
     this.noteHistory(type, offset, ret === 0 ? 'store ok' : `store failed (${ret})`);

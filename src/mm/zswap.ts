@@ -23,6 +23,7 @@
  * compressor errors other than overflow, zsmalloc/z3fold, exclusive loads.
  */
 import type { Codec } from '../compress/codec.js';
+import { CompressorError } from '../errors.js';
 import { PAGE_SIZE, fillWord, isSameFilled, words32 } from '../page.js';
 import { ExactHistogram, LogHistogram } from '../stats/histogram.js';
 import type { FrontswapOps } from './frontswap.js';
@@ -161,6 +162,16 @@ export class Zswap implements FrontswapOps {
     return Math.floor((threshold * p.max_pool_percent) / 100) > this.poolPages();
   }
 
+  /**
+   * Will the next stores reach compression? False while a reject-shrink pool
+   * is full or waiting under its hysteresis: those stores fail before step
+   * 4, so compressing their pages ahead would be wasted work.
+   */
+  likelyToCompress(): boolean {
+    if (this.params.limitPolicy !== 'reject-shrink') return true;
+    return !this.isFull() && (!this.reachedFull || this.canAccept());
+  }
+
   // ---- frontswap hooks ------------------------------------------------
 
   init(type: number): void {
@@ -226,7 +237,11 @@ export class Zswap implements FrontswapOps {
         this.compression.recordCompress(block.length, prepared.ns);
       } else {
         const t0 = performance.now();
-        block = this.codec.compress(page);
+        try {
+          block = this.codec.compress(page);
+        } catch (e) {
+          throw new CompressorError(`compressor ${this.codec.name} failed: ${describe(e)}`);
+        }
         this.compression.recordCompress(block.length, (performance.now() - t0) * 1e6);
       }
       const dlen = block.length;
@@ -327,7 +342,11 @@ export class Zswap implements FrontswapOps {
     }
     const block = this.pool.map(entry.handle + ZSWAP_HEADER, entry.length);
     const t0 = performance.now();
-    this.codec.decompress(block, dst);
+    try {
+      this.codec.decompress(block, dst);
+    } catch (e) {
+      throw new CompressorError(`compressor ${this.codec.name} failed to decompress a ${entry.length}-byte block: ${describe(e)}`);
+    }
     if (timed) this.compression.decompressNs.add((performance.now() - t0) * 1e6);
   }
 
@@ -358,6 +377,10 @@ export class Zswap implements FrontswapOps {
   entryCount(): number {
     return this.trees.reduce((s, t) => s + (t ? t.size : 0), 0);
   }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function writeHeader(obj: Uint8Array, type: number, offset: number): void {

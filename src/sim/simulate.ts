@@ -3,26 +3,36 @@
  * trace reader, the pure machine and (optionally) the compression pool, and
  * produces the report and the exit status.
  *
- * Records are replayed as they are read, so the first stop in trace order
- * decides: an error thrown by the machine (out of memory, BUG) ends the read,
- * and a malformed line ends the replay after every record before it.
+ * In-process (--threads 0) each record goes straight from the reader to the
+ * machine. With a pool, the reader runs ahead of the machine through a
+ * bounded queue of record copies, so parsing overlaps with the workers'
+ * compression of each reclaim batch; errors travel through the queue in
+ * trace order, so the first stop in trace order still decides (an
+ * out-of-memory stop at line 90 wins over a malformed line 100 that the
+ * reader already saw).
  */
+import type { Codec } from '../compress/codec.js';
 import { createCodec } from '../compress/registry.js';
-import { EXIT } from '../errors.js';
+import { CompressorError, EXIT } from '../errors.js';
 import { Machine, type Page } from '../mm/replay.js';
 import type { CompressedPage } from '../mm/zswap.js';
+import { ZERO_PAGE } from '../page.js';
 import { buildReport, type Report } from '../report/report.js';
+import type { TraceRecord } from '../trace/format.js';
 import { readTrace } from '../trace/reader.js';
 import type { RunSettings } from '../cli/options.js';
 
 /** Compresses batches of pages somewhere else (a worker pool). */
 export interface BatchCompressor {
+  readonly threads: number;
   compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]>;
 }
 
 export interface SimulateOptions {
   /** Compress reclaim batches here instead of in-process. */
   pool?: BatchCompressor;
+  /** A module exporting `createCodec(name)` to use instead of the registry. */
+  codecModule?: string;
   onProgress?: (fileBytesRead: number, records: number) => void;
   /** Called every `sampleEvery` records with the machine (time series). */
   onSample?: (machine: Machine, records: number) => void;
@@ -35,42 +45,182 @@ export interface SimResult {
   machine: Machine;
 }
 
+export async function loadCodec(name: string, codecModule?: string): Promise<Codec> {
+  if (!codecModule) return createCodec(name);
+  const mod = (await import(codecModule)) as { createCodec(name: string): Codec };
+  return mod.createCodec(name);
+}
+
 export async function simulate(tracePath: string, settings: RunSettings, options: SimulateOptions = {}): Promise<SimResult> {
-  const machine = new Machine(settings.machine, createCodec(settings.compressor));
-  const pool = options.pool;
+  const machine = new Machine(settings.machine, await loadCodec(settings.compressor, options.codecModule));
   const sampleEvery = options.sampleEvery ?? 0;
   let records = 0;
   const started = performance.now();
+  const pool = options.pool;
 
-  const afterRecord = (): void => {
+  const step = (rec: TraceRecord): void => {
+    try {
+      machine.access(rec);
+    } catch (e) {
+      if (e instanceof CompressorError) throw new CompressorError(`${e.message} (at ${tracePath}:${rec.line})`);
+      throw e;
+    }
     records++;
     if (sampleEvery > 0 && records % sampleEvery === 0) options.onSample?.(machine, records);
   };
+  const progress = (bytes: number): void => options.onProgress?.(bytes, records);
 
-  await readTrace(
-    tracePath,
-    (rec) => {
-      if (pool !== undefined && machine.willReclaim(rec)) {
-        const candidates = machine.storeCandidates();
-        if (candidates.length > 0) {
-          return pool.compressBatch(candidates.map((c) => c.content)).then((blocks) => {
-            const prepared = new Map<Page, CompressedPage>();
-            candidates.forEach((c, i) => prepared.set(c.page, blocks[i]));
-            machine.supplyCompressed(prepared);
-            machine.access(rec);
-            afterRecord();
-          });
-        }
-      }
-      machine.access(rec);
-      afterRecord();
-    },
-    { onProgress: (bytes) => options.onProgress?.(bytes, records) },
-  );
+  if (pool === undefined) {
+    await readTrace(tracePath, step, { onProgress: progress });
+  } else {
+    await replayAhead(tracePath, machine, pool, step, progress);
+  }
 
   machine.finalCheck();
   const wall = (performance.now() - started) / 1000;
-  const report = buildReport(machine, settings.compressor, settings.threads, wall);
+  const report = buildReport(machine, settings.compressor, pool?.threads ?? 0, wall);
   machine.swapoffAll();
   return { report, machine, exitCode: machine.verify.corrupt_loads > 0 ? EXIT.corrupt : EXIT.ok };
+}
+
+/** How far the reader may run ahead of the machine, in records. */
+const QUEUE_HIGH = 2048;
+const QUEUE_LOW = 512;
+const STOP = new Error('replay stopped');
+
+type QueueItem = TraceRecord | Error | null;
+
+async function replayAhead(
+  tracePath: string,
+  machine: Machine,
+  pool: BatchCompressor,
+  step: (rec: TraceRecord) => void,
+  onProgress: (bytes: number) => void,
+): Promise<void> {
+  const queue: QueueItem[] = [];
+  let head = 0;
+  const spare: Uint8Array[] = [];
+  // Who waits: the machine for records, the reader for room in the queue.
+  const waiting: { consumer: (() => void) | null; reader: (() => void) | null } = { consumer: null, reader: null };
+  const wake = (who: 'consumer' | 'reader'): void => {
+    const resolve = waiting[who];
+    waiting[who] = null;
+    resolve?.();
+  };
+  let stopped = false;
+
+  const push = (item: QueueItem): void => {
+    queue.push(item);
+    wake('consumer');
+  };
+
+  const ahead = new CompressAhead(machine, pool);
+  const reading = readTrace(
+    tracePath,
+    (rec) => {
+      if (stopped) throw STOP;
+      let data = ZERO_PAGE;
+      if (rec.kind === 'w') {
+        data = spare.pop() ?? new Uint8Array(rec.data.length);
+        data.set(rec.data);
+      }
+      push({ ...rec, data });
+      if (queue.length - head >= QUEUE_HIGH) return new Promise<void>((resolve) => (waiting.reader = resolve));
+    },
+    { onProgress },
+  ).then(
+    () => push(null),
+    (e: unknown) => {
+      if (e !== STOP) push(e instanceof Error ? e : new Error(String(e)));
+    },
+  );
+
+  try {
+    for (;;) {
+      if (head === queue.length) await new Promise<void>((resolve) => (waiting.consumer = resolve));
+      const item = queue[head];
+      queue[head++] = null;
+      if (head >= 4096) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      if (queue.length - head <= QUEUE_LOW) wake('reader');
+      if (item === null) break;
+      if (item instanceof Error) throw item;
+      if (machine.willReclaim(item) && machine.zswap.likelyToCompress()) await ahead.beforeReclaim();
+      step(item);
+      if (item.kind === 'w') spare.push(item.data);
+    }
+  } finally {
+    stopped = true;
+    wake('reader');
+    await reading;
+  }
+}
+
+/** Reclaim batches compressed ahead: the current one, then this many more. */
+const LOOKAHEAD_BATCHES = 4;
+
+/**
+ * Keeps the workers busy with the pages the next reclaim batches will store,
+ * so the main thread replays records while they compress. Blocks come back
+ * tagged with the content version they were made from; a page rewritten
+ * since, or one that was not predicted, is compressed in-process at its
+ * eviction, so predictions change the speed, never the results.
+ */
+class CompressAhead {
+  private readonly inflight = new Map<Page, Promise<void>>();
+  private failure: unknown = null;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly pool: BatchCompressor,
+  ) {}
+
+  /**
+   * Before a reclaim: queue the pages of the next batches, then wait for
+   * those of this batch that are in flight. A page of this batch that was
+   * not predicted is left to in-process compression at its eviction rather
+   * than queued behind the lookahead: the main thread would only wait anyway.
+   */
+  async beforeReclaim(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    const batch = this.machine.config.reclaimBatch;
+    const waits = new Set<Promise<void>>();
+    for (const p of this.machine.storeCandidates(0, batch)) {
+      const w = this.inflight.get(p);
+      if (w !== undefined) waits.add(w);
+    }
+    const room = batch * LOOKAHEAD_BATCHES - this.inflight.size;
+    if (room > 0) {
+      const ahead = this.machine.storeCandidates(batch, batch * LOOKAHEAD_BATCHES).filter((p) => !this.inflight.has(p));
+      for (let i = 0; i < ahead.length && i < room; i += this.chunk) this.submit(ahead.slice(i, Math.min(i + this.chunk, room)));
+    }
+    await Promise.all(waits);
+  }
+
+  /** Pages per worker task: a batch shared among the threads. */
+  private get chunk(): number {
+    return Math.max(8, Math.ceil(this.machine.config.reclaimBatch / this.pool.threads));
+  }
+
+  private submit(pages: Page[]): void {
+    if (pages.length === 0) return;
+    const versions = pages.map((p) => p.version);
+    // compressBatch copies the pages before it returns: later writes cannot race it
+    const done = this.pool.compressBatch(pages.map((p) => this.machine.contentOf(p))).then(
+      (blocks) => {
+        pages.forEach((p, i) => {
+          this.machine.supplyCompressed(p, versions[i], blocks[i]);
+          this.inflight.delete(p);
+        });
+      },
+      (e: unknown) => {
+        this.failure ??= e;
+        throw e;
+      },
+    );
+    done.catch(() => {}); // surfaced by beforeReclaim
+    for (const p of pages) this.inflight.set(p, done);
+  }
 }

@@ -1,0 +1,84 @@
+/*
+ * The compression pool (piscina): batches of pages go to worker threads as
+ * transferred buffers, split into one task per thread, and come back as
+ * compressed blocks with per-page timings taken in the worker.
+ *
+ * Failures end the run: a compressor that throws, a worker that exits, a
+ * worker module that cannot load — each rejects the batch, and the pool
+ * turns it into a CompressorError with the cause.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { CompressorError } from '../errors.js';
+import type { CompressedPage } from '../mm/zswap.js';
+import type { BatchCompressor } from '../sim/simulate.js';
+import { packPages, unpackResult, type CompressTask } from './protocol.js';
+
+/** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
+export function defaultWorkerFile(): string {
+  const compiled = new URL('../../workers/compress.js', import.meta.url);
+  if (import.meta.url.endsWith('.js') && existsSync(fileURLToPath(compiled))) return fileURLToPath(compiled);
+  return fileURLToPath(new URL('../../dist/workers/compress.js', import.meta.url));
+}
+
+export interface PoolOptions {
+  threads: number;
+  codec: string;
+  codecModule?: string;
+  workerFile?: string;
+}
+
+export class CompressionPool implements BatchCompressor {
+  private readonly piscina: Piscina;
+  private failure: CompressorError | null = null;
+
+  constructor(private readonly options: PoolOptions) {
+    this.piscina = new Piscina({
+      filename: options.workerFile ?? defaultWorkerFile(),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: 60_000,
+    });
+    // A worker that dies between tasks must not go unnoticed either.
+    this.piscina.on('error', (e: unknown) => {
+      this.failure ??= new CompressorError(`compression worker failed: ${describe(e)}`);
+    });
+  }
+
+  get threads(): number {
+    return this.options.threads;
+  }
+
+  async compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]> {
+    if (this.failure) throw this.failure;
+    // one task per thread, so a batch spreads over the pool
+    const per = Math.ceil(pages.length / Math.min(this.options.threads, pages.length));
+    const runs: Promise<ArrayBuffer>[] = [];
+    for (let start = 0; start < pages.length; start += per) {
+      const slice = pages.slice(start, start + per);
+      const task: CompressTask = { codec: this.options.codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
+      runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
+    }
+    let results: ArrayBuffer[];
+    try {
+      results = await Promise.all(runs);
+    } catch (e) {
+      throw (this.failure ??= new CompressorError(`compression worker failed (compressor ${this.options.codec}): ${describe(e)}`));
+    }
+    const out: CompressedPage[] = [];
+    for (const buf of results) {
+      const { blocks, ns } = unpackResult(buf);
+      blocks.forEach((block, i) => out.push({ block, ns: ns[i] }));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,76 @@
+/*
+ * The messages between the compression pool and its workers, in one place.
+ *
+ * A task carries a batch of pages in one transferred ArrayBuffer; the reply
+ * is one transferred ArrayBuffer too (piscina moves a single transferable):
+ *
+ *   u32 count | u32 lengths[count] | (pad to 8) | f64 ns[count] | blocks…
+ *
+ * Blocks follow each other in page order. Nothing is copied through the
+ * structured clone but the small task object.
+ */
+import { PAGE_SIZE } from '../page.js';
+
+export interface CompressTask {
+  /** Canonical compressor name, e.g. `deflate:6`. */
+  codec: string;
+  /** A module exporting `createCodec(name)`, used instead of the registry (tests, plug-ins). */
+  codecModule?: string;
+  /** count × 4096 bytes of page content. */
+  pages: ArrayBuffer;
+  count: number;
+}
+
+export interface CompressedBatch {
+  blocks: Uint8Array[];
+  ns: Float64Array;
+}
+
+function layout(count: number): { nsOffset: number; dataOffset: number } {
+  const headerEnd = 4 * (1 + count);
+  const nsOffset = (headerEnd + 7) & ~7;
+  return { nsOffset, dataOffset: nsOffset + 8 * count };
+}
+
+/** Packs compressed blocks and timings into one buffer (worker side). */
+export function packResult(blocks: Uint8Array[], ns: number[]): ArrayBuffer {
+  const count = blocks.length;
+  const { nsOffset, dataOffset } = layout(count);
+  const total = dataOffset + blocks.reduce((s, b) => s + b.length, 0);
+  const buf = new ArrayBuffer(total);
+  const head = new Uint32Array(buf, 0, 1 + count);
+  const times = new Float64Array(buf, nsOffset, count);
+  const bytes = new Uint8Array(buf);
+  head[0] = count;
+  let at = dataOffset;
+  for (let i = 0; i < count; i++) {
+    head[1 + i] = blocks[i].length;
+    times[i] = ns[i];
+    bytes.set(blocks[i], at);
+    at += blocks[i].length;
+  }
+  return buf;
+}
+
+/** Unpacks a worker's reply into views on the transferred buffer (pool side). */
+export function unpackResult(buf: ArrayBuffer): CompressedBatch {
+  const count = new Uint32Array(buf, 0, 1)[0];
+  const { nsOffset, dataOffset } = layout(count);
+  const lengths = new Uint32Array(buf, 4, count);
+  const ns = new Float64Array(buf, nsOffset, count);
+  const blocks: Uint8Array[] = [];
+  let at = dataOffset;
+  for (let i = 0; i < count; i++) {
+    blocks.push(new Uint8Array(buf, at, lengths[i]));
+    at += lengths[i];
+  }
+  return { blocks, ns };
+}
+
+/** Copies pages into one transferable buffer. */
+export function packPages(pages: Uint8Array[]): ArrayBuffer {
+  const buf = new ArrayBuffer(pages.length * PAGE_SIZE);
+  const bytes = new Uint8Array(buf);
+  pages.forEach((p, i) => bytes.set(p, i * PAGE_SIZE));
+  return buf;
+}
