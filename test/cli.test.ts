@@ -72,7 +72,7 @@ describe('run', () => {
     const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--json', '--threads', '0');
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
-    expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing']);
+    expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing', 'distributions', 'time_series']);
     expect(r.config).toMatchObject({ trace: 'test/fixtures/basic.trace', ram: 8192, swap: [256 << 20], compressor: 'lz4', zpool: 'zbud', max_pool_percent: 20 });
     expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak']);
     expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates']);

@@ -28,6 +28,7 @@ function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
       reclaimBatch: 1,
       poolInRam: false,
       checkInvariants: true,
+      zswapEnabled: true,
       ...over,
     },
     createCodec(codec),

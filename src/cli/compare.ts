@@ -1,20 +1,83 @@
-/* `zswap-sim compare TRACE`: placeholder until the compare issue lands. */
-import { EXIT } from '../errors.js';
+/*
+ * `zswap-sim compare TRACE --compressors a,b,…`: the trace replayed under
+ * every combination of compressor × zpool × pool limit × kernel, plus a
+ * baseline with no zswap at all (same RAM and swap, every swap-out to the
+ * device), printed side by side.
+ *
+ * Each configuration is a full, independent replay (its own reader and
+ * worker pool), so a stop in one names that configuration and ends the
+ * command with its status; corrupt loads in any configuration end it with 1
+ * after the table.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseCodecName } from '../compress/registry.js';
+import { SimError } from '../errors.js';
+import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
+import { writeHtmlReport } from '../report/html.js';
+import type { Report } from '../report/report.js';
+import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
-import type { MachineOptions } from './options.js';
+import { buildSettings, KERNELS, parseChoice, parseInteger, type MachineOptions } from './options.js';
+import { simulateShowing } from './run.js';
 
 export interface CompareCliOptions extends MachineOptions {
   compressors: string;
   zpools?: string;
-  maxPoolPercents?: string;
-  kernels?: string;
   csv?: string;
   html?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
-export async function compareCommand(_trace: string, _opts: CompareCliOptions, io: CliIo): Promise<number> {
-  io.err('zswap-sim: compare is not implemented yet\n');
-  return EXIT.internal;
+function list(value: string | undefined, fallback: string): string[] {
+  return (value ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export async function compareCommand(trace: string, opts: CompareCliOptions, io: CliIo): Promise<number> {
+  const compressors = list(opts.compressors, '').map((c) => parseCodecName(c).canonical);
+  const zpools = list(opts.zpools, 'zbud');
+  // In compare, --max-pool-percent and --kernel take comma-separated lists.
+  const limits = list(opts.maxPoolPercent, '20').map((v) => String(parseInteger(v, '--max-pool-percent', 0)));
+  const kernels = list(opts.kernel, '5.10').map((k) => parseChoice(k, '--kernel', KERNELS));
+  const configs = [];
+  for (const kernel of kernels) {
+    for (const zpool of zpools) {
+      for (const maxPoolPercent of limits) {
+        for (const compressor of compressors) {
+          configs.push(buildSettings({ ...opts, kernel, zpool, maxPoolPercent, compressor }, trace));
+        }
+      }
+    }
+  }
+  const baseline = buildSettings({ ...opts, kernel: kernels[0], compressor: compressors[0], maxPoolPercent: limits[0] }, trace);
+  baseline.machine.zswapEnabled = false;
+
+  const reports: Report[] = [];
+  for (const settings of [baseline, ...configs]) {
+    const label = settings.machine.zswapEnabled ? `${settings.compressor} ${settings.machine.zpool} ${settings.machine.max_pool_percent}% k${settings.machine.kernel}` : 'baseline';
+    try {
+      reports.push((await simulateShowing(trace, settings, io, label, opts)).report);
+    } catch (e) {
+      if (e instanceof SimError && !(e.message.startsWith(`${trace}:`) || e.message.startsWith(`${trace}: `))) {
+        e.message = `configuration ${label}: ${e.message}`;
+      }
+      throw e;
+    }
+  }
+
+  if (opts.json) io.out(`${JSON.stringify(reports, null, 2)}\n`);
+  else io.out(formatCompare(reports, io.outIsTTY && !io.env.NO_COLOR));
+  if (opts.csv) await writeFile(opts.csv, compareCsv(reports));
+  if (opts.html) await writeHtmlReport(opts.html, reports);
+  let corrupt = false;
+  for (const r of reports) {
+    if (r.verify.corrupt_loads > 0) {
+      corrupt = true;
+      io.err(`${configLabel(r)}: ${formatCorrupt(r)}`);
+    }
+  }
+  return corrupt ? 1 : 0;
 }

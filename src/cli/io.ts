@@ -6,8 +6,12 @@
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  /** Is stderr a terminal (progress bars, colours)? */
+  /** Is stderr a terminal (progress bars)? */
   errIsTTY: boolean;
+  /** Is stdout a terminal (colours in tables)? */
+  outIsTTY: boolean;
+  /** Where a progress bar draws: stderr. */
+  errStream: NodeJS.WritableStream | null;
   env: Record<string, string | undefined>;
 }
 
@@ -16,6 +20,8 @@ export function processIo(): CliIo {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     errIsTTY: process.stderr.isTTY === true,
+    outIsTTY: process.stdout.isTTY === true,
+    errStream: process.stderr,
     env: process.env,
   };
 }
@@ -26,6 +32,8 @@ export function bufferIo(errIsTTY = false): CliIo & { stdout: string; stderr: st
     stdout: '',
     stderr: '',
     errIsTTY,
+    outIsTTY: false,
+    errStream: null,
     env: {} as Record<string, string | undefined>,
     out(t: string) {
       io.stdout += t;

@@ -66,8 +66,6 @@ function build(io: CliIo): Command {
   )
     .requiredOption('--compressors <list>', 'comma-separated compressors, e.g. lz4,zstd,deflate')
     .option('--zpools <list>', 'comma-separated zpools', 'zbud')
-    .option('--max-pool-percents <list>', 'comma-separated pool limits')
-    .option('--kernels <list>', 'comma-separated kernel profiles')
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (trace: string, opts: CompareCliOptions) => {

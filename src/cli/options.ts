@@ -126,6 +126,7 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
     reclaimBatch: o.reclaimBatch === undefined ? 32 : parseInteger(o.reclaimBatch, '--reclaim-batch', 1),
     poolInRam: o.poolInRam === undefined ? true : parseOnOff(o.poolInRam, '--pool-in-ram'),
     checkInvariants: o.checkInvariants === true,
+    zswapEnabled: true,
   };
   return { machine, compressor, threads };
 }

@@ -1,6 +1,8 @@
 /* `zswap-sim run TRACE`: one replay, a summary table or the JSON report. */
 import { CompressionPool } from '../compress/pool.js';
+import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt, formatSummary } from '../report/summary.js';
+import { progressFor } from './progress.js';
 import { simulate, type SimResult, type SimulateOptions } from '../sim/simulate.js';
 import { buildSettings, type MachineOptions, type RunSettings } from './options.js';
 import type { CliIo } from './io.js';
@@ -33,9 +35,20 @@ export async function simulateWithPool(
   }
 }
 
+/** simulateWithPool with a progress bar on a terminal. */
+export async function simulateShowing(trace: string, settings: RunSettings, io: CliIo, label: string, opts: { json?: boolean; quiet?: boolean }): Promise<SimResult> {
+  const progress = progressFor(io, trace, label, opts);
+  try {
+    return await simulateWithPool(trace, settings, io, { onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) });
+  } finally {
+    progress.stop();
+  }
+}
+
 export async function runCommand(trace: string, opts: RunCliOptions, io: CliIo): Promise<number> {
   const settings = buildSettings(opts, trace);
-  const { report, exitCode } = await simulateWithPool(trace, settings, io);
+  const { report, exitCode } = await simulateShowing(trace, settings, io, settings.compressor, opts);
+  if (opts.html) await writeHtmlReport(opts.html, [report]);
   if (opts.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else io.out(formatSummary(report));
   if (report.verify.corrupt_loads > 0) io.err(formatCorrupt(report));

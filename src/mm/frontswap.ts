@@ -41,15 +41,16 @@ export class Frontswap {
   readonly stats: FrontswapStats = { succ_stores: 0, failed_stores: 0, loads: 0, invalidates: 0 };
   private readonly maps: Uint8Array[] = [];
 
+  /** ops null: no backend registered (zswap disabled), every store fails uncounted. */
   constructor(
-    private readonly ops: FrontswapOps,
+    private readonly ops: FrontswapOps | null,
     readonly dupMode: FrontswapDupMode,
   ) {}
 
   /** swapon: a bitmap of `slots` bits for the type; the backend's init. */
   init(type: number, slots: number): void {
     this.maps[type] = new Uint8Array(slots);
-    this.ops.init(type);
+    this.ops?.init(type);
   }
 
   test(type: number, offset: number): boolean {
@@ -58,6 +59,7 @@ export class Frontswap {
 
   /** __frontswap_store: 0 on success. */
   store(type: number, offset: number, page: Uint8Array): number {
+    if (this.ops === null) return -1; // no backend: -1, and no counter moves
     const map = this.maps[type];
     let dup = map[offset] !== 0;
     if (dup && this.dupMode === 'invalidate-first') {
@@ -81,7 +83,7 @@ export class Frontswap {
 
   /** __frontswap_load: a clear bit misses without asking the backend. */
   load(type: number, offset: number, dst: Uint8Array): number {
-    if (this.maps[type][offset] === 0) return -1;
+    if (this.maps[type][offset] === 0 || this.ops === null) return -1;
     const ret = this.ops.load(type, offset, dst);
     if (ret === 0) this.stats.loads++;
     return ret;
@@ -90,7 +92,7 @@ export class Frontswap {
   /** __frontswap_invalidate_page, called when a slot is freed. */
   invalidatePage(type: number, offset: number): void {
     const map = this.maps[type];
-    if (map[offset] === 0) return;
+    if (map[offset] === 0 || this.ops === null) return;
     this.ops.invalidatePage(type, offset);
     map[offset] = 0;
     this.stats.invalidates++;
@@ -98,7 +100,7 @@ export class Frontswap {
 
   /** __frontswap_invalidate_area, at swapoff. */
   invalidateArea(type: number): void {
-    this.ops.invalidateArea(type);
+    this.ops?.invalidateArea(type);
     this.maps[type].fill(0);
   }
 

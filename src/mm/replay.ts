@@ -59,6 +59,8 @@ export interface MachineConfig {
   reclaimBatch: number;
   poolInRam: boolean;
   checkInvariants: boolean;
+  /** false: no frontswap backend at all (the no-zswap baseline of `compare`). */
+  zswapEnabled: boolean;
   /** Name of the trace, for messages. */
   traceName: string;
 }
@@ -163,7 +165,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       this,
       this,
     );
-    this.frontswap = new Frontswap(this.zswap, config.frontswapDup);
+    this.frontswap = new Frontswap(config.zswapEnabled ? this.zswap : null, config.frontswapDup);
     this.owners = config.swapSlots.map((n) => new Array<Page | undefined>(n));
     this.deviceCopy = config.swapSlots.map((n) => new Int32Array(n).fill(-1));
     config.swapSlots.forEach((n, type) => this.frontswap.init(type, n));

@@ -76,6 +76,8 @@ export class ZbudPool {
   readonly lru = new List<ZbudPage>();
   /** pages_nr */
   pages = 0;
+  /** Successful allocations by size in chunks (index 1–62), for the report's distributions. */
+  readonly allocChunks = new Float64Array(NCHUNKS);
   private readonly byFrame = new Map<number, ZbudPage>();
 
   constructor(
@@ -114,6 +116,7 @@ export class ZbudPool {
     }
     if (bud === 'first') zpage.firstChunks = chunks;
     else zpage.lastChunks = chunks;
+    this.allocChunks[chunks]++;
     this.relist(zpage);
     if (zpage.lru.linked) this.lru.remove(zpage.lru);
     this.lru.addHead(zpage.lru);
@@ -173,6 +176,11 @@ export class ZbudPool {
 
   budOf(handle: number): Bud {
     return handle % PAGE_SIZE === ZHDR_SIZE_ALIGNED ? 'first' : 'last';
+  }
+
+  /** Pages holding one object and pages holding two. */
+  occupancy(): { one: number; two: number } {
+    return { one: this.pages - this.buddied.length, two: this.buddied.length };
   }
 
   /** Pages on the unbuddied and buddied lists (excludes a page under reclaim). */

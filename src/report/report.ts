@@ -7,6 +7,8 @@
 import type { Machine } from '../mm/replay.js';
 import { PAGE_SIZE } from '../page.js';
 import type { Percentiles } from '../stats/histogram.js';
+import { distributions, type Distributions } from './distributions.js';
+import type { TimeSeries } from './series.js';
 
 export interface ReportConfig {
   trace: string;
@@ -26,6 +28,7 @@ export interface ReportConfig {
   reclaim_batch: number;
   pool_in_ram: boolean;
   threads: number;
+  zswap_enabled: boolean;
 }
 
 export interface Report {
@@ -47,9 +50,11 @@ export interface Report {
   };
   verify: Machine['verify'] & { corrupt: Machine['corrupt'] };
   timing: { wall_s: number; pages_per_s: number };
+  distributions: Distributions;
+  time_series: TimeSeries | null;
 }
 
-export function buildReport(machine: Machine, compressor: string, threads: number, wallSeconds: number): Report {
+export function buildReport(machine: Machine, compressor: string, threads: number, wallSeconds: number, series: TimeSeries | null = null): Report {
   const c = machine.config;
   const z = machine.zswap;
   const comp = z.compression;
@@ -72,6 +77,7 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       reclaim_batch: c.reclaimBatch,
       pool_in_ram: c.poolInRam,
       threads,
+      zswap_enabled: c.zswapEnabled,
     },
     vm: { ...machine.vm },
     swap: { ...machine.io, ...machine.swap.stats },
@@ -93,5 +99,7 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       wall_s: wallSeconds,
       pages_per_s: wallSeconds > 0 ? machine.io.swapouts / wallSeconds : 0,
     },
+    distributions: distributions(machine),
+    time_series: series,
   };
 }

@@ -18,6 +18,7 @@ import { Machine, type Page } from '../mm/replay.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import { ZERO_PAGE } from '../page.js';
 import { buildReport, type Report } from '../report/report.js';
+import { Sampler } from '../report/series.js';
 import type { TraceRecord } from '../trace/format.js';
 import { readTrace } from '../trace/reader.js';
 import type { RunSettings } from '../cli/options.js';
@@ -33,10 +34,7 @@ export interface SimulateOptions {
   pool?: BatchCompressor;
   /** A module exporting `createCodec(name)` to use instead of the registry. */
   codecModule?: string;
-  onProgress?: (fileBytesRead: number, records: number) => void;
-  /** Called every `sampleEvery` records with the machine (time series). */
-  onSample?: (machine: Machine, records: number) => void;
-  sampleEvery?: number;
+  onProgress?: (fileBytesRead: number, records: number, swapouts: number) => void;
 }
 
 export interface SimResult {
@@ -53,7 +51,7 @@ export async function loadCodec(name: string, codecModule?: string): Promise<Cod
 
 export async function simulate(tracePath: string, settings: RunSettings, options: SimulateOptions = {}): Promise<SimResult> {
   const machine = new Machine(settings.machine, await loadCodec(settings.compressor, options.codecModule));
-  const sampleEvery = options.sampleEvery ?? 0;
+  const sampler = new Sampler();
   let records = 0;
   const started = performance.now();
   const pool = options.pool;
@@ -65,10 +63,9 @@ export async function simulate(tracePath: string, settings: RunSettings, options
       if (e instanceof CompressorError) throw new CompressorError(`${e.message} (at ${tracePath}:${rec.line})`);
       throw e;
     }
-    records++;
-    if (sampleEvery > 0 && records % sampleEvery === 0) options.onSample?.(machine, records);
+    sampler.afterRecord(machine, ++records);
   };
-  const progress = (bytes: number): void => options.onProgress?.(bytes, records);
+  const progress = (bytes: number): void => options.onProgress?.(bytes, records, machine.io.swapouts);
 
   if (pool === undefined) {
     await readTrace(tracePath, step, { onProgress: progress });
@@ -78,7 +75,7 @@ export async function simulate(tracePath: string, settings: RunSettings, options
 
   machine.finalCheck();
   const wall = (performance.now() - started) / 1000;
-  const report = buildReport(machine, settings.compressor, pool?.threads ?? 0, wall);
+  const report = buildReport(machine, settings.compressor, pool?.threads ?? 0, wall, sampler.finish(machine, records));
   machine.swapoffAll();
   return { report, machine, exitCode: machine.verify.corrupt_loads > 0 ? EXIT.corrupt : EXIT.ok };
 }

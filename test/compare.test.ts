@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'node-html-parser';
+import { describe, expect, it } from 'vitest';
+import { CSV_HEADER } from '../src/report/compare.js';
+import type { Report } from '../src/report/report.js';
+import { bufferIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
+import { cli, tmp } from './helpers.js';
+
+const TRACE = 'traces/default.trace.gz';
+const MACHINE = ['--ram', '4M', '--swap', '16M', '--threads', '0'];
+
+describe('compare', () => {
+  it('prints one row per configuration plus the baseline, best values marked', async () => {
+    const { code, stdout } = await cli('compare', TRACE, '--compressors', 'lz4,deflate', '--max-pool-percent', '10,20', ...MACHINE);
+    expect(code).toBe(0);
+    const rows = stdout.split('\n').filter((l) => l.startsWith('│') && !l.includes('configuration'));
+    expect(rows.map((r) => r.split('│')[1].trim())).toEqual([
+      'no zswap (baseline)',
+      'lz4 zbud 10% k5.10',
+      'deflate:6 zbud 10% k5.10',
+      'lz4 zbud 20% k5.10',
+      'deflate:6 zbud 20% k5.10',
+    ]);
+    expect(stdout).toContain(' *');
+    expect(stdout).toContain('marks the best value');
+  });
+
+  it('--json prints an array of SPEC §11 reports, the baseline first', async () => {
+    const { code, stdout } = await cli('compare', TRACE, '--compressors', 'lz4,zstd', '--kernel', '3.11,5.10', '--json', ...MACHINE);
+    expect(code).toBe(0);
+    const reports = JSON.parse(stdout) as Report[];
+    expect(reports).toHaveLength(5);
+    expect(reports[0].config.zswap_enabled).toBe(false);
+    expect(reports[0].frontswap).toEqual({ succ_stores: 0, failed_stores: 0, loads: 0, invalidates: 0 });
+    expect(reports[0].swap.pswpout).toBe(reports[0].swap.swapouts); // every swap-out goes to the device
+    for (const r of reports) {
+      for (const key of ['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing']) expect(r).toHaveProperty(key);
+    }
+    expect(reports.slice(1).map((r) => `${r.config.kernel} ${r.config.compressor}`)).toEqual(['3.11 lz4', '3.11 zstd:3', '5.10 lz4', '5.10 zstd:3']);
+    // the same trace: the accesses are the same in every configuration
+    expect(new Set(reports.map((r) => r.vm.accesses)).size).toBe(1);
+  });
+
+  it('--csv writes the header and one row per configuration', async () => {
+    const file = join(tmp, 'cmp.csv');
+    const { code } = await cli('compare', TRACE, '--compressors', 'lz4,deflate', '--csv', file, ...MACHINE);
+    expect(code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(CSV_HEADER.join(','));
+    expect(lines).toHaveLength(4);
+    expect(lines[1].startsWith('no zswap (baseline),')).toBe(true);
+    expect(lines[2].split(',')).toHaveLength(CSV_HEADER.length);
+  });
+
+  it('a bad compressor name is status 2', async () => {
+    const { code, stderr } = await cli('compare', TRACE, '--compressors', 'lz4,nope');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown compressor 'nope'");
+  });
+});
+
+describe('HTML report', () => {
+  it('is self-contained, and every chart carries the run data', async () => {
+    const file = join(tmp, 'report.html');
+    const io = bufferIo();
+    const code = await main(['compare', TRACE, '--compressors', 'lz4,deflate', '--html', file, '--json', ...MACHINE], io);
+    expect(code).toBe(0);
+    const reports = JSON.parse(io.stdout) as Report[];
+    const html = readFileSync(file, 'utf8');
+    // nothing to fetch: no external scripts, styles, images or fonts
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/);
+    const doc = parse(html);
+    const charts = doc.querySelectorAll('figure.chart');
+    expect(charts.map((c) => c.getAttribute('data-chart'))).toEqual([
+      'size-cdf',
+      'compress-latency-cdf',
+      'decompress-latency-cdf',
+      'pool-size',
+      'stored-pages',
+      'device-writes',
+      'device-reads',
+      'zbud-object-chunks',
+    ]);
+    for (const chart of charts) {
+      const paths = chart.querySelectorAll('path.series');
+      expect(paths.length, chart.getAttribute('data-chart')).toBeGreaterThan(0);
+      for (const p of paths) expect(p.getAttribute('data-points')!.split(' ').length).toBeGreaterThan(1);
+    }
+    // the CDFs pass through the reported percentiles
+    const withZswap = reports.filter((r) => r.config.zswap_enabled);
+    const cdfs = [
+      ['size-cdf', 'size_percentiles'],
+      ['compress-latency-cdf', 'compress_ns_percentiles'],
+      ['decompress-latency-cdf', 'decompress_ns_percentiles'],
+    ] as const;
+    for (const [id, key] of cdfs) {
+      const chart = charts.find((c) => c.getAttribute('data-chart') === id)!;
+      for (const r of withZswap) {
+        const path = chart.querySelectorAll('path.series').find((p) => p.getAttribute('data-series')!.startsWith(r.config.compressor))!;
+        const points = path.getAttribute('data-points')!.split(' ').map((s) => s.split(',').map(Number));
+        for (const p of [5, 50, 90, 99] as const) {
+          const v = r.compression[key][`p${p}`]!;
+          const at = points.findIndex(([x]) => x === v);
+          expect(at, `${id} ${r.config.compressor} p${p}=${v}`).toBeGreaterThanOrEqual(0);
+          expect(points[at][1]).toBeGreaterThanOrEqual(p / 100);
+          if (at > 0) expect(points[at - 1][1]).toBeLessThan(p / 100);
+        }
+      }
+    }
+    // the time series end at the reported values
+    const pool = charts.find((c) => c.getAttribute('data-chart') === 'pool-size')!;
+    for (const r of withZswap) {
+      const path = pool.querySelectorAll('path.series').find((p) => p.getAttribute('data-series')!.startsWith(r.config.compressor))!;
+      const last = path.getAttribute('data-points')!.split(' ').at(-1)!.split(',').map(Number);
+      expect(last[0]).toBe(r.time_series!.records.at(-1));
+      expect(last[0]).toBeGreaterThanOrEqual(r.vm.accesses);
+      expect(last[1]).toBeCloseTo(r.zswap.pool_total_size / 1048576, 5);
+    }
+    // the table has a row per configuration and the embedded data parses
+    expect(doc.querySelectorAll('#comparison tr')).toHaveLength(reports.length + 1);
+    expect(JSON.parse(doc.querySelector('#zswap-sim-reports')!.text)).toHaveLength(reports.length);
+  });
+
+  it('run --html writes a report for one configuration', async () => {
+    const file = join(tmp, 'run.html');
+    const { code } = await cli('run', TRACE, '--html', file, ...MACHINE);
+    expect(code).toBe(0);
+    const doc = parse(readFileSync(file, 'utf8'));
+    expect(doc.querySelectorAll('figure.chart').length).toBe(8);
+    expect(doc.querySelectorAll('#comparison tr')).toHaveLength(2);
+  });
+});
+
+describe('progress', () => {
+  async function withTty(args: string[], env: Record<string, string> = {}) {
+    const io = bufferIo(true);
+    Object.assign(io.env, { ZSWAP_SIM_PROGRESS_DELAY_MS: '0', ...env });
+    const code = await main(args, io);
+    return { code, ...io };
+  }
+
+  it('draws a bar on a terminal stderr', async () => {
+    const r = await withTty(['run', TRACE, ...MACHINE]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/100% \| lz4 \| [\d,]+ records \| [\d,]+ swapouts\/s/);
+    expect(r.stderr).toContain('\u001b[36m'); // coloured
+  });
+
+  it('honours NO_COLOR', async () => {
+    const r = await withTty(['run', TRACE, ...MACHINE], { NO_COLOR: '1' });
+    expect(r.stderr).toMatch(/records/);
+    expect(r.stderr).not.toContain('\u001b[36m');
+  });
+
+  it('stays silent with --json, --quiet, or when stderr is not a terminal', async () => {
+    expect((await withTty(['run', TRACE, '--json', ...MACHINE])).stderr).toBe('');
+    expect((await withTty(['run', TRACE, '--quiet', ...MACHINE])).stderr).toBe('');
+    const plain = bufferIo(false);
+    plain.env.ZSWAP_SIM_PROGRESS_DELAY_MS = '0';
+    await main(['run', TRACE, ...MACHINE], plain);
+    expect(plain.stderr).toBe('');
+  });
+
+  it('waits a second before appearing by default', async () => {
+    const io = bufferIo(true);
+    await main(['run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '0'], io);
+    expect(io.stderr).toBe('');
+  });
+});
