@@ -70,6 +70,8 @@ describe('determinism across thread counts', () => {
     delete r.config.threads;
     delete r.compression.compress_ns_percentiles;
     delete r.compression.decompress_ns_percentiles;
+    delete r.distributions.compress_ns_cdf;
+    delete r.distributions.decompress_ns_cdf;
     return r;
   };
   for (const trace of ['traces/default.trace.gz', 'traces/python-snapshot.trace.gz']) {
