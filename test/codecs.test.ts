@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import lz4 from 'lz4-wasm-nodejs';
@@ -90,5 +91,20 @@ describe('codecs', () => {
     expect(() => parseCodecName('zstd:0')).toThrow(UsageError);
     expect(() => parseCodecName('lz4:1')).toThrow(/takes no level/);
     expect(() => parseCodecName('nope')).toThrow(/unknown compressor/);
+  });
+});
+
+describe('deflate-kernel', () => {
+  it('equals zlib 1.2.8 (pako) at the kernel crypto API settings, byte for byte', async () => {
+    // pako is zlib 1.2.8's deflate ported line by line (loaded as CommonJS, as published)
+    const pako = createRequire(import.meta.url)('pako') as typeof import('pako');
+    const rng = new Rng(21);
+    const codec = createCodec('deflate-kernel');
+    for (let i = 0; i < 60; i++) {
+      const p = new Uint8Array(PAGE_SIZE);
+      fillPage(p, (['text', 'heap', 'index', 'numeric', 'random'] as const)[i % 5], rng);
+      const ref = pako.deflateRaw(p, { level: 6, windowBits: 11, memLevel: 8 });
+      expect(new Uint8Array(codec.compress(p)), `page ${i}`).toEqual(new Uint8Array(ref));
+    }
   });
 });
