@@ -5,6 +5,7 @@ import { bufferIo } from '../src/cli/io.js';
 import { CompressionPool } from '../src/compress/pool.js';
 import { createCodec } from '../src/compress/registry.js';
 import { CompressorError } from '../src/errors.js';
+import { digestPage } from '../src/mm/digest.js';
 import { page } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/codecs/${name}.mjs`, import.meta.url));
@@ -29,6 +30,20 @@ describe('compression pool', () => {
       } finally {
         await pool.close();
       }
+    }
+  });
+
+  it('digests decompressed blocks in the workers exactly as in-process', async () => {
+    const pages = Array.from({ length: 150 }, (_, i) => page(i, 200 + i * 20));
+    const codec = createCodec('zstd');
+    const pool = new CompressionPool({ threads: 2, codec: codec.name });
+    try {
+      const digests = await pool.digestBlocks(pages.map((p) => codec.compress(p)));
+      const want = new Int32Array(4 * pages.length);
+      pages.forEach((p, i) => digestPage(p, want.subarray(4 * i, 4 * i + 4)));
+      expect([...digests]).toEqual([...want]);
+    } finally {
+      await pool.close();
     }
   });
 

@@ -1,18 +1,21 @@
 /*
- * The worker side of the compression pool: compresses a batch of pages with
- * one codec, timing each page where the work is done, and answers with one
- * transferred buffer (src/compress/protocol.ts). Codecs are made once per
- * worker and name.
+ * The worker side of the compression pool (src/compress/protocol.ts):
+ *  - compress: a batch of pages with one codec, each page timed where the
+ *    work is done, answered with one transferred buffer;
+ *  - digest: decompress stored blocks and digest the pages, for the final
+ *    check of a run.
+ * Codecs are made once per worker and name.
  */
 import { move } from 'piscina';
 import type { Codec } from '../src/compress/codec.js';
 import { createCodec } from '../src/compress/registry.js';
-import { packResult, type CompressTask } from '../src/compress/protocol.js';
+import { packResult, unpackBlocks, type CompressTask, type DigestTask, type PoolTask } from '../src/compress/protocol.js';
+import { digestPage } from '../src/mm/digest.js';
 import { PAGE_SIZE } from '../src/page.js';
 
 const codecs = new Map<string, Codec>();
 
-async function codecFor(task: CompressTask): Promise<Codec> {
+async function codecFor(task: PoolTask): Promise<Codec> {
   const key = `${task.codecModule ?? ''}|${task.codec}`;
   let codec = codecs.get(key);
   if (codec === undefined) {
@@ -27,8 +30,7 @@ async function codecFor(task: CompressTask): Promise<Codec> {
   return codec;
 }
 
-export default async function compressBatch(task: CompressTask): Promise<unknown> {
-  const codec = await codecFor(task);
+function compress(codec: Codec, task: CompressTask): ArrayBuffer {
   const pages = new Uint8Array(task.pages);
   const blocks: Uint8Array[] = [];
   const ns: number[] = [];
@@ -38,5 +40,21 @@ export default async function compressBatch(task: CompressTask): Promise<unknown
     blocks.push(codec.compress(page));
     ns.push((performance.now() - t0) * 1e6);
   }
-  return move(packResult(blocks, ns));
+  return packResult(blocks, ns);
+}
+
+function digest(codec: Codec, task: DigestTask): ArrayBuffer {
+  const blocks = unpackBlocks(task.blocks);
+  const out = new Int32Array(4 * blocks.length);
+  const page = new Uint8Array(PAGE_SIZE);
+  blocks.forEach((block, i) => {
+    codec.decompress(block, page);
+    digestPage(page, out.subarray(4 * i, 4 * i + 4));
+  });
+  return out.buffer;
+}
+
+export default async function run(task: PoolTask): Promise<unknown> {
+  const codec = await codecFor(task);
+  return move(task.kind === 'compress' ? compress(codec, task) : digest(codec, task));
 }

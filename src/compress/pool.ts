@@ -13,7 +13,7 @@ import { Piscina } from 'piscina';
 import { CompressorError } from '../errors.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
-import { packPages, unpackResult, type CompressTask } from './protocol.js';
+import { packBlocks, packPages, unpackResult, type CompressTask, type DigestTask } from './protocol.js';
 
 /** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
 export function defaultWorkerFile(): string {
@@ -39,6 +39,9 @@ export class CompressionPool implements BatchCompressor {
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: 60_000,
+      // A worker holds a codec and one batch at a time: a small heap keeps
+      // each thread's footprint near the codec's own.
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
     });
     // A worker that dies between tasks must not go unnoticed either.
     this.piscina.on('error', (e: unknown) => {
@@ -57,21 +60,42 @@ export class CompressionPool implements BatchCompressor {
     const runs: Promise<ArrayBuffer>[] = [];
     for (let start = 0; start < pages.length; start += per) {
       const slice = pages.slice(start, start + per);
-      const task: CompressTask = { codec: this.options.codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
+      const task: CompressTask = { kind: 'compress', codec: this.options.codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
       runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
     }
-    let results: ArrayBuffer[];
-    try {
-      results = await Promise.all(runs);
-    } catch (e) {
-      throw (this.failure ??= new CompressorError(`compression worker failed (compressor ${this.options.codec}): ${describe(e)}`));
-    }
+    const results = await this.settle(runs);
     const out: CompressedPage[] = [];
     for (const buf of results) {
       const { blocks, ns } = unpackResult(buf);
       blocks.forEach((block, i) => out.push({ block, ns: ns[i] }));
     }
     return out;
+  }
+
+  /**
+   * Decompresses stored blocks and digests the pages, spread over the
+   * threads: 4 words per block, in order.
+   */
+  async digestBlocks(blocks: Uint8Array[]): Promise<Int32Array> {
+    if (this.failure) throw this.failure;
+    const out = new Int32Array(4 * blocks.length);
+    const per = Math.max(64, Math.ceil(blocks.length / (this.options.threads * 4)));
+    const runs: Promise<ArrayBuffer>[] = [];
+    for (let start = 0; start < blocks.length; start += per) {
+      const task: DigestTask = { kind: 'digest', codec: this.options.codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
+      runs.push(this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>);
+    }
+    const results = await this.settle(runs);
+    results.forEach((buf, i) => out.set(new Int32Array(buf), 4 * i * per));
+    return out;
+  }
+
+  private async settle(runs: Promise<ArrayBuffer>[]): Promise<ArrayBuffer[]> {
+    try {
+      return await Promise.all(runs);
+    } catch (e) {
+      throw (this.failure ??= new CompressorError(`compression worker failed (compressor ${this.options.codec}): ${describe(e)}`));
+    }
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@
 import { PAGE_SIZE } from '../page.js';
 
 export interface CompressTask {
+  kind: 'compress';
   /** Canonical compressor name, e.g. `deflate:6`. */
   codec: string;
   /** A module exporting `createCodec(name)`, used instead of the registry (tests, plug-ins). */
@@ -19,6 +20,48 @@ export interface CompressTask {
   /** count × 4096 bytes of page content. */
   pages: ArrayBuffer;
   count: number;
+}
+
+/**
+ * Decompress blocks and digest the pages (the final check of SPEC §9):
+ * `blocks` is `u32 count | u32 lengths[count] | bytes…`; the reply is an
+ * Int32Array of 4 words per block.
+ */
+export interface DigestTask {
+  kind: 'digest';
+  codec: string;
+  codecModule?: string;
+  blocks: ArrayBuffer;
+}
+
+export type PoolTask = CompressTask | DigestTask;
+
+export function packBlocks(blocks: Uint8Array[]): ArrayBuffer {
+  const total = blocks.reduce((s, b) => s + b.length, 0);
+  const head = 4 * (1 + blocks.length);
+  const buf = new ArrayBuffer(head + total);
+  const view = new Uint32Array(buf, 0, 1 + blocks.length);
+  const bytes = new Uint8Array(buf);
+  view[0] = blocks.length;
+  let at = head;
+  blocks.forEach((b, i) => {
+    view[1 + i] = b.length;
+    bytes.set(b, at);
+    at += b.length;
+  });
+  return buf;
+}
+
+export function unpackBlocks(buf: ArrayBuffer): Uint8Array[] {
+  const count = new Uint32Array(buf, 0, 1)[0];
+  const lengths = new Uint32Array(buf, 4, count);
+  const out: Uint8Array[] = [];
+  let at = 4 * (1 + count);
+  for (let i = 0; i < count; i++) {
+    out.push(new Uint8Array(buf, at, lengths[i]));
+    at += lengths[i];
+  }
+  return out;
 }
 
 export interface CompressedBatch {

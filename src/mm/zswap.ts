@@ -291,6 +291,13 @@ export class Zswap implements FrontswapOps {
     return 0;
   }
 
+  /** The compressed block of an entry (a view into the pool), or null for none or a same-filled one. */
+  storedBlock(type: number, offset: number): Uint8Array | null {
+    const entry = this.trees[type].get(offset);
+    if (entry === undefined || entry.length === 0) return null;
+    return this.pool.map(entry.handle + ZSWAP_HEADER, entry.length);
+  }
+
   /** Reads an entry without counting anything (the final check of SPEC §9). */
   peek(type: number, offset: number, dst: Uint8Array): boolean {
     const entry = this.trees[type].get(offset);

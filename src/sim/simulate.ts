@@ -27,6 +27,8 @@ import type { RunSettings } from '../cli/options.js';
 export interface BatchCompressor {
   readonly threads: number;
   compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]>;
+  /** Decompresses blocks and digests the pages: 4 words per block, in order. */
+  digestBlocks(blocks: Uint8Array[]): Promise<Int32Array>;
 }
 
 export interface SimulateOptions {
@@ -73,7 +75,12 @@ export async function simulate(tracePath: string, settings: RunSettings, options
     await replayAhead(tracePath, machine, pool, step, progress);
   }
 
-  machine.finalCheck();
+  if (pool === undefined) machine.finalCheck();
+  else {
+    const remote = machine.finalCheckPlan();
+    const digests = await pool.digestBlocks(remote.map((r) => r.block));
+    remote.forEach((r, i) => machine.finalCheckResult(r.page, digests.subarray(4 * i, 4 * i + 4)));
+  }
   const wall = (performance.now() - started) / 1000;
   const report = buildReport(machine, settings.compressor, pool?.threads ?? 0, wall, sampler.finish(machine, records));
   machine.swapoffAll();
