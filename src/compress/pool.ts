@@ -39,6 +39,10 @@ export class CompressionPool implements BatchCompressor {
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: 60_000,
+      // Piscina hands a worker its next task when the main thread handles the
+      // previous one's reply, and the replay keeps the main thread busy: let
+      // each worker hold a queue of tasks so it never waits for us.
+      concurrentTasksPerWorker: 16,
       // A worker holds a codec and one batch at a time: a small heap keeps
       // each thread's footprint near the codec's own.
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },

@@ -205,7 +205,7 @@ class CompressAhead {
 
   /** Pages per worker task: a batch shared among the threads. */
   private get chunk(): number {
-    return Math.max(8, Math.ceil(this.machine.config.reclaimBatch / this.pool.threads));
+    return Math.max(16, Math.ceil(this.machine.config.reclaimBatch / this.pool.threads));
   }
 
   private submit(pages: Page[]): void {

@@ -15,7 +15,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../errors.js';
 import {
   HEADER,
@@ -197,7 +197,9 @@ export async function readTrace(file: string, onRecord: RecordHandler, options: 
   }
   const parser = new TraceParser(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  // A deep buffer lets gunzip (in the libuv pool) run ahead while records are replayed.
+  // (zlib streams pass stream options through to Transform, though ZlibOptions does not declare them)
+  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20, highWaterMark: 16 << 20 } as ZlibOptions)) : raw;
   if (gzip) raw.on('error', (e) => source.destroy(e));
 
   let line = 0;
