@@ -43,9 +43,6 @@ export class CompressionPool implements BatchCompressor {
       // previous one's reply, and the replay keeps the main thread busy: let
       // each worker hold a queue of tasks so it never waits for us.
       concurrentTasksPerWorker: 16,
-      // A worker holds a codec and one batch at a time: a small heap keeps
-      // each thread's footprint near the codec's own.
-      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
     });
     // A worker that dies between tasks must not go unnoticed either.
     this.piscina.on('error', (e: unknown) => {

@@ -75,6 +75,20 @@ export interface SwapStats {
   slots_used_peak: number;
 }
 
+/**
+ * The first run of SWAPFILE_CLUSTER free slots (unaligned) found scanning
+ * from `from` while the run's last slot stays ≤ `last`; −1 if none. This is
+ * scan_swap_map's cluster search: a busy slot pushes the candidate run past it.
+ */
+function freeRun(map: Uint8Array, from: number, last: number): number {
+  let lastInCluster = from + SWAPFILE_CLUSTER - 1;
+  for (let offset = from; lastInCluster <= last; offset++) {
+    if (map[offset]) lastInCluster = offset + SWAPFILE_CLUSTER;
+    else if (offset === lastInCluster) return offset - (SWAPFILE_CLUSTER - 1);
+  }
+  return -1;
+}
+
 export class SwapSpace {
   readonly devices: SwapDevice[];
   /** Free slots of all devices (`nr_swap_pages`). */
@@ -150,41 +164,24 @@ export class SwapSpace {
     let offset = si.clusterNext;
     let scanBase = offset;
 
-    const wasZero = si.clusterNr === 0;
-    si.clusterNr = wasZero ? 0 : si.clusterNr - 1;
-    if (wasZero) {
-      search: {
-        if (si.pages - si.inusePages < SWAPFILE_CLUSTER) {
-          si.clusterNr = SWAPFILE_CLUSTER - 1;
-          break search;
-        }
-        // Rotational: look for a free run from the start of the device.
+    // `if (unlikely(!si->cluster_nr--))`: the current run is used up
+    if (si.clusterNr === 0) {
+      si.clusterNr = SWAPFILE_CLUSTER - 1;
+      if (si.pages - si.inusePages >= SWAPFILE_CLUSTER) {
+        // Rotational: look for a free run from the start of the device, then
+        // (the kernel's wrap-around pass, empty here since scan_base is
+        // lowest_bit) below the scan base. No run: allocation restarts at
+        // scan_base, that is lowest_bit.
         scanBase = offset = si.lowestBit;
-        let lastInCluster = offset + SWAPFILE_CLUSTER - 1;
-        for (; lastInCluster <= si.highestBit; offset++) {
-          if (map[offset]) lastInCluster = offset + SWAPFILE_CLUSTER;
-          else if (offset === lastInCluster) {
-            offset -= SWAPFILE_CLUSTER - 1;
-            si.clusterNext = offset;
-            si.clusterNr = SWAPFILE_CLUSTER - 1;
-            break search;
-          }
+        let run = freeRun(map, si.lowestBit, si.highestBit);
+        if (run < 0) run = freeRun(map, si.lowestBit, scanBase - 1);
+        if (run >= 0) {
+          offset = run;
+          si.clusterNext = run;
         }
-        offset = si.lowestBit;
-        lastInCluster = offset + SWAPFILE_CLUSTER - 1;
-        for (; lastInCluster < scanBase; offset++) {
-          if (map[offset]) lastInCluster = offset + SWAPFILE_CLUSTER;
-          else if (offset === lastInCluster) {
-            offset -= SWAPFILE_CLUSTER - 1;
-            si.clusterNext = offset;
-            si.clusterNr = SWAPFILE_CLUSTER - 1;
-            break search;
-          }
-        }
-        // No free run: scan_base is lowest_bit here, so allocation restarts there.
-        offset = scanBase;
-        si.clusterNr = SWAPFILE_CLUSTER - 1;
       }
+    } else {
+      si.clusterNr--;
     }
 
     for (;;) {

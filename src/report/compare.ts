@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { PAGE_SIZE } from '../page.js';
 import type { Report } from './report.js';
-import { formatBytes } from './summary.js';
+import { formatBytes, ramSaved } from './summary.js';
 
 type Better = 'high' | 'low' | null;
 
@@ -30,10 +30,6 @@ export function configLabel(r: Report): string {
 
 export function effectivePoolRatio(r: Report): number | null {
   return r.zswap.pool_total_size === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / r.zswap.pool_total_size;
-}
-
-export function ramSaved(r: Report): number {
-  return r.zswap.stored_pages * PAGE_SIZE - r.zswap.pool_total_size;
 }
 
 function rejections(r: Report): number {

@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { COLUMNS, bestRows, configLabel } from './compare.js';
 import type { Report } from './report.js';
 import { formatBytes } from './summary.js';
-import { PALETTE, lineChart, type ChartSpec, type Series } from './svg.js';
+import { PALETTE, esc, lineChart, type ChartSpec, type Series } from './svg.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1340px;color:#222;padding:0 1em}
@@ -26,10 +26,6 @@ svg text{font:11px system-ui,sans-serif;fill:#333} svg .title{font-size:13px;fon
 svg .label{font-size:12px} svg .grid{stroke:#eee} svg .frame{fill:none;stroke:#999}
 svg .series{fill:none;stroke-width:1.8} svg .legend{font-size:11px}
 `;
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function table(reports: Report[]): string {
   const base = reports.find((r) => !r.config.zswap_enabled) ?? reports[0];

@@ -48,7 +48,8 @@ function fmtTick(v: number): string {
   return `${+v.toFixed(2)}`;
 }
 
-function esc(s: string): string {
+/** Escapes text for HTML and SVG. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
