@@ -17,6 +17,13 @@ interface Column {
   value(r: Report, base: Report): number | null;
   /** How the cell reads. */
   show(r: Report, base: Report): string;
+  /** Meaningful for the no-zswap baseline too (device I/O, time). */
+  baseline?: boolean;
+}
+
+/** A cell of the table: '–' where a column means nothing for the baseline. */
+export function cellText(col: Column, r: Report, base: Report): string {
+  return r.config.zswap_enabled || col.baseline ? col.show(r, base) : '–';
 }
 
 const n = (v: number | null, digits = 0): string => (v === null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -37,50 +44,53 @@ function rejections(r: Report): number {
   return z.pool_limit_hit + z.reject_compress_poor + z.reject_alloc_fail + z.reject_reclaim_fail + r.compression.overflow_pages;
 }
 
+/** Two-line heads keep the table within a wide terminal; the HTML joins the lines. */
 export const COLUMNS: Column[] = [
-  { head: 'ratio', better: 'high', value: (r) => r.compression.ratio, show: (r) => n(r.compression.ratio, 2) },
-  { head: 'pool ratio', better: 'high', value: (r) => effectivePoolRatio(r), show: (r) => n(effectivePoolRatio(r), 2) },
-  { head: 'stored pages', better: 'high', value: (r) => r.zswap.stored_pages, show: (r) => n(r.zswap.stored_pages) },
-  { head: 'pool size', better: null, value: (r) => r.zswap.pool_total_size, show: (r) => `${formatBytes(r.zswap.pool_total_size)} (peak ${formatBytes(r.zswap.pool_total_size_peak)})` },
-  { head: 'RAM saved', better: 'high', value: (r) => ramSaved(r), show: (r) => formatBytes(ramSaved(r)) },
+  { head: 'compr.\nratio', better: 'high', value: (r) => r.compression.ratio, show: (r) => n(r.compression.ratio, 2) },
+  { head: 'pool\nratio', better: 'high', value: (r) => effectivePoolRatio(r), show: (r) => n(effectivePoolRatio(r), 2) },
+  { head: 'stored\npages', better: 'high', value: (r) => r.zswap.stored_pages, show: (r) => n(r.zswap.stored_pages) },
+  { head: 'pool size\n(peak)', better: null, value: (r) => r.zswap.pool_total_size, show: (r) => `${formatBytes(r.zswap.pool_total_size)} (${formatBytes(r.zswap.pool_total_size_peak)})` },
+  { head: 'RAM\nsaved', better: 'high', value: (r) => ramSaved(r), show: (r) => formatBytes(ramSaved(r)) },
   {
-    head: 'dev writes avoided',
+    head: 'dev writes\n(avoided)',
     better: 'high',
+    baseline: true,
     value: (r, b) => b.swap.pswpout - r.swap.pswpout,
-    show: (r, b) => `${n(b.swap.pswpout - r.swap.pswpout)} (${n(r.swap.pswpout)} left)`,
+    show: (r, b) => (r.config.zswap_enabled ? `${n(r.swap.pswpout)} (${n(b.swap.pswpout - r.swap.pswpout)})` : n(r.swap.pswpout)),
   },
   {
-    head: 'dev reads avoided',
+    head: 'dev reads\n(avoided)',
     better: 'high',
+    baseline: true,
     value: (r, b) => b.swap.pswpin - r.swap.pswpin,
-    show: (r, b) => `${n(b.swap.pswpin - r.swap.pswpin)} (${n(r.swap.pswpin)} left)`,
+    show: (r, b) => (r.config.zswap_enabled ? `${n(r.swap.pswpin)} (${n(b.swap.pswpin - r.swap.pswpin)})` : n(r.swap.pswpin)),
   },
   {
-    head: 'rejections limit/poor/alloc/reclaim/overflow',
+    head: 'rejected: limit/\npoor/alloc/recl/ovf',
     better: 'low',
     value: (r) => rejections(r),
     show: (r) => `${r.zswap.pool_limit_hit}/${r.zswap.reject_compress_poor}/${r.zswap.reject_alloc_fail}/${r.zswap.reject_reclaim_fail}/${r.compression.overflow_pages}`,
   },
-  { head: 'written back', better: 'low', value: (r) => r.zswap.written_back_pages, show: (r) => n(r.zswap.written_back_pages) },
+  { head: 'written\nback', better: 'low', value: (r) => r.zswap.written_back_pages, show: (r) => n(r.zswap.written_back_pages) },
   {
-    head: 'size p50/p90/p99 B',
+    head: 'size B\np50/p90/p99',
     better: 'low',
     value: (r) => r.compression.size_percentiles.p50,
     show: (r) => `${n(r.compression.size_percentiles.p50)}/${n(r.compression.size_percentiles.p90)}/${n(r.compression.size_percentiles.p99)}`,
   },
   {
-    head: 'compress p50/p99 µs',
+    head: 'compress µs\np50/p99',
     better: 'low',
     value: (r) => r.compression.compress_ns_percentiles.p50,
     show: (r) => `${us(r.compression.compress_ns_percentiles.p50)}/${us(r.compression.compress_ns_percentiles.p99)}`,
   },
   {
-    head: 'decompress p50/p99 µs',
+    head: 'decompr. µs\np50/p99',
     better: 'low',
     value: (r) => r.compression.decompress_ns_percentiles.p50,
     show: (r) => `${us(r.compression.decompress_ns_percentiles.p50)}/${us(r.compression.decompress_ns_percentiles.p99)}`,
   },
-  { head: 'wall s', better: 'low', value: (r) => r.timing.wall_s, show: (r) => r.timing.wall_s.toFixed(2) },
+  { head: 'wall\ns', better: 'low', value: (r) => r.timing.wall_s, show: (r) => r.timing.wall_s.toFixed(2), baseline: true },
 ];
 
 /** Indices of the best configuration rows (excluding the baseline) per column. */
@@ -112,14 +122,14 @@ export function formatCompare(reports: Report[], colour: boolean): string {
     t.push([
       configLabel(r),
       ...COLUMNS.map((col, j) => {
-        const cell = r.config.zswap_enabled || j >= 5 ? col.show(r, base) : '–';
+        const cell = cellText(col, r, base);
         if (!best[j].has(i)) return cell;
         return colour ? `\u001b[1;32m${cell}\u001b[0m` : `${cell} *`;
       }),
     ]);
   });
   const c = base.config;
-  const legend = `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap.map(formatBytes).join('+')}; I/O avoided is against the baseline; ${colour ? 'bold green' : '*'} marks the best value of a column`;
+  const legend = `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap.map(formatBytes).join('+')}; device I/O avoided is against the baseline; ${colour ? 'bold green' : '*'} marks the best value of a column`;
   return `${t.toString()}\n${legend}\n`;
 }
 

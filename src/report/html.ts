@@ -9,7 +9,7 @@
 import { writeFile, rename, unlink } from 'node:fs/promises';
 import { PERCENTILES } from '../stats/histogram.js';
 import { VERSION } from '../version.js';
-import { COLUMNS, bestRows, configLabel } from './compare.js';
+import { COLUMNS, bestRows, cellText, configLabel } from './compare.js';
 import type { Report } from './report.js';
 import { formatBytes } from './summary.js';
 import { PALETTE, esc, lineChart, type ChartSpec, type Series } from './svg.js';
@@ -30,11 +30,11 @@ svg .series{fill:none;stroke-width:1.8} svg .legend{font-size:11px}
 function table(reports: Report[]): string {
   const base = reports.find((r) => !r.config.zswap_enabled) ?? reports[0];
   const best = bestRows(reports, base);
-  const head = `<tr><th>configuration</th>${COLUMNS.map((c) => `<th>${esc(c.head)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>configuration</th>${COLUMNS.map((c) => `<th>${esc(c.head.replace('\n', ' '))}</th>`).join('')}</tr>`;
   const rows = reports.map(
     (r, i) =>
       `<tr><td>${esc(configLabel(r))}</td>${COLUMNS.map((c, j) => {
-        const cell = r.config.zswap_enabled || j >= 5 ? c.show(r, base) : '–';
+        const cell = cellText(c, r, base);
         return `<td${best[j].has(i) ? ' class="best"' : ''}>${esc(cell)}</td>`;
       }).join('')}</tr>`,
   );
