@@ -49,6 +49,18 @@ describe('CLI shell', () => {
     });
   }
 
+  it('accepts the edges of the ranges: no RAM, a one-page swap device, many threads', async () => {
+    const noRam = await cli('run', 'test/fixtures/basic.trace', '--ram', '0', '--threads', '0');
+    expect(noRam.code).toBe(4); // valid, but the first write finds no frame
+    expect(noRam.stderr).toContain('out of memory at test/fixtures/basic.trace:4');
+    const oneSlotless = await cli('run', 'test/fixtures/basic.trace', '--swap', '1p,64p', '--ram', '2p', '--json', '--threads', '0');
+    expect(oneSlotless.code).toBe(0);
+    expect(JSON.parse(oneSlotless.stdout).swap.slots_total).toBe(63);
+    const many = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '100', '--json');
+    expect(many.code).toBe(0);
+    expect(JSON.parse(many.stdout).config.threads).toBe(100);
+  });
+
   it('a missing argument is status 2', async () => {
     expect((await cli('run')).code).toBe(2);
     expect((await cli('trace', 'gen', 'mixed')).code).toBe(2);
@@ -73,7 +85,7 @@ describe('run', () => {
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
     expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing', 'distributions', 'time_series']);
-    expect(r.config).toMatchObject({ trace: 'test/fixtures/basic.trace', ram: 8192, swap: [256 << 20], compressor: 'lz4', zpool: 'zbud', max_pool_percent: 20 });
+    expect(r.config).toMatchObject({ trace: 'test/fixtures/basic.trace', ram: 8192, swap: 256 << 20, swap_devices: [256 << 20], compressor: 'lz4', zpool: 'zbud', max_pool_percent: 20 });
     expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak']);
     expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates']);
     expect(Object.keys(r.zswap)).toEqual([

@@ -23,11 +23,10 @@ export function parseSize(value: string, option: string): number {
   return bytes;
 }
 
-/** A size that must be a positive whole number of pages; returns pages. */
+/** A size that must be a whole number of pages; returns pages. */
 export function parsePages(value: string, option: string): number {
   const bytes = parseSize(value, option);
   if (bytes % PAGE_SIZE !== 0) throw new UsageError(`${option}: ${value} is not a whole number of ${PAGE_SIZE}-byte pages`);
-  if (bytes === 0) throw new UsageError(`${option}: must be at least one page`);
   return bytes / PAGE_SIZE;
 }
 
@@ -90,7 +89,7 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
   const ramPages = parsePages(o.ram ?? '64M', '--ram');
   const swapSizes = (o.swap ?? '256M').split(',').map((s) => parsePages(s, '--swap'));
   for (const pages of swapSizes) {
-    if (pages < 2) throw new UsageError(`--swap: a device needs at least 2 pages (slot 0 holds the header)`);
+    if (pages < 1) throw new UsageError(`--swap: a device needs at least one page (slot 0 holds the swap header)`);
   }
   let swapPrio: number[];
   if (o.swapPrio === undefined) swapPrio = swapSizes.map((_, i) => -1 - i);
@@ -103,7 +102,7 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
   const compressor = parseCodecName(o.compressor ?? 'lz4').canonical;
   parseChoice(o.zpool ?? 'zbud', '--zpool', ['zbud'] as const);
   parseChoice(o.reclaim ?? 'lru', '--reclaim', ['lru'] as const);
-  const threads = o.threads === undefined ? availableParallelism() : parseInteger(o.threads, '--threads', 0, 256);
+  const threads = o.threads === undefined ? availableParallelism() : parseInteger(o.threads, '--threads', 0);
   const machine: MachineConfig = {
     traceName,
     ramPages,

@@ -8,6 +8,7 @@
  * turns it into a CompressorError with the cause.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError } from '../errors.js';
@@ -33,11 +34,15 @@ export class CompressionPool implements BatchCompressor {
   private readonly piscina: Piscina;
   private failure: CompressorError | null = null;
 
+  /** Worker threads actually started: --threads, at most 4 per CPU. */
+  readonly workers: number;
+
   constructor(private readonly options: PoolOptions) {
+    this.workers = Math.max(1, Math.min(options.threads, 4 * availableParallelism()));
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
-      minThreads: options.threads,
-      maxThreads: options.threads,
+      minThreads: this.workers,
+      maxThreads: this.workers,
       idleTimeout: 60_000,
       // Piscina hands a worker its next task when the main thread handles the
       // previous one's reply, and the replay keeps the main thread busy: let
@@ -57,7 +62,7 @@ export class CompressionPool implements BatchCompressor {
   async compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]> {
     if (this.failure) throw this.failure;
     // one task per thread, so a batch spreads over the pool
-    const per = Math.ceil(pages.length / Math.min(this.options.threads, pages.length));
+    const per = Math.ceil(pages.length / Math.min(this.workers, pages.length));
     const runs: Promise<ArrayBuffer>[] = [];
     for (let start = 0; start < pages.length; start += per) {
       const slice = pages.slice(start, start + per);
@@ -80,7 +85,7 @@ export class CompressionPool implements BatchCompressor {
   async digestBlocks(blocks: Uint8Array[]): Promise<Int32Array> {
     if (this.failure) throw this.failure;
     const out = new Int32Array(4 * blocks.length);
-    const per = Math.max(64, Math.ceil(blocks.length / (this.options.threads * 4)));
+    const per = Math.max(64, Math.ceil(blocks.length / (this.workers * 4)));
     const runs: Promise<ArrayBuffer>[] = [];
     for (let start = 0; start < blocks.length; start += per) {
       const task: DigestTask = { kind: 'digest', codec: this.options.codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };

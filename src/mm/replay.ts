@@ -316,8 +316,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     while (!this.hasFreeFrame()) {
       if (this.resident === 0) {
         throw new OutOfResourcesError(
-          `out of memory at ${this.config.traceName}:${this.line}: all ${this.config.ramPages} RAM frames are held by ` +
-            `the compressed pool (${this.zswap.pool.pages} pages) and no resident page is left to evict`,
+          `out of memory at ${this.config.traceName}:${this.line}: no free frame among ${this.config.ramPages} RAM pages — ` +
+            `the compressed pool holds ${this.zswap.pool.pages} and no resident page is left to evict`,
         );
       }
       this.reclaimBatch();

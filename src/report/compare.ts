@@ -129,7 +129,7 @@ export function formatCompare(reports: Report[], colour: boolean): string {
     ]);
   });
   const c = base.config;
-  const legend = `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap.map(formatBytes).join('+')}; device I/O avoided is against the baseline; ${colour ? 'bold green' : '*'} marks the best value of a column`;
+  const legend = `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}; device I/O avoided is against the baseline; ${colour ? 'bold green' : '*'} marks the best value of a column`;
   return `${t.toString()}\n${legend}\n`;
 }
 

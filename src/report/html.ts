@@ -104,7 +104,7 @@ export function renderHtml(reports: Report[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">RAM ${formatBytes(c.ram)}, swap ${c.swap.map(formatBytes).join(' + ')}, reclaim batch ${c.reclaim_batch}, swap-cache writes ${esc(c.swapcache_write)}, pool in RAM ${c.pool_in_ram ? 'on' : 'off'} — zswap-sim ${VERSION}, ${new Date().toISOString()}</p>
+<p class="meta">RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join(' + ')}, reclaim batch ${c.reclaim_batch}, swap-cache writes ${esc(c.swapcache_write)}, pool in RAM ${c.pool_in_ram ? 'on' : 'off'} — zswap-sim ${VERSION}, ${new Date().toISOString()}</p>
 <h2>Configurations</h2>
 ${table(reports)}
 <h2>Distributions</h2>

@@ -13,7 +13,9 @@ import type { TimeSeries } from './series.js';
 export interface ReportConfig {
   trace: string;
   ram: number;
-  swap: number[];
+  /** Bytes of swap, all devices together. */
+  swap: number;
+  swap_devices: number[];
   swap_prio: number[];
   kernel: string;
   compressor: string;
@@ -62,7 +64,8 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
     config: {
       trace: c.traceName,
       ram: c.ramPages * PAGE_SIZE,
-      swap: c.swapSlots.map((n) => n * PAGE_SIZE),
+      swap: c.swapSlots.reduce((s, n) => s + n, 0) * PAGE_SIZE,
+      swap_devices: c.swapSlots.map((n) => n * PAGE_SIZE),
       swap_prio: [...c.swapPrio],
       kernel: c.kernel,
       compressor,

@@ -40,7 +40,7 @@ export function formatSummary(r: Report): string {
   const lines: string[] = [];
   lines.push(
     `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.compressor}/${c.zpool}, RAM ${formatBytes(c.ram)}, ` +
-      `swap ${c.swap.map(formatBytes).join('+')}, max_pool_percent ${c.max_pool_percent}`,
+      `swap ${c.swap_devices.map(formatBytes).join('+')}, max_pool_percent ${c.max_pool_percent}`,
   );
   lines.push(
     section('vm', [
