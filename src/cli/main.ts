@@ -43,7 +43,8 @@ export function addMachineOptions(cmd: Command, withCompressor = true): Command 
   return cmd;
 }
 
-function build(io: CliIo): Command {
+/** The program; each command's action stores its exit status in `result`. */
+function build(io: CliIo, result: { code: number }): Command {
   const program = new Command('zswap-sim')
     .description('Replay page-access traces through a model of the Linux swap path with frontswap, zswap and zbud, compressing for real.')
     .version(VERSION, '-V, --version')
@@ -54,7 +55,7 @@ function build(io: CliIo): Command {
   addMachineOptions(program.command('run').argument('<trace>', 'trace file (text or gzip)').description('replay one trace under one configuration'))
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (trace: string, opts: RunCliOptions) => {
-      exitCode = await runCommand(trace, opts, io);
+      result.code = await runCommand(trace, opts, io);
     });
 
   addMachineOptions(
@@ -69,7 +70,7 @@ function build(io: CliIo): Command {
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (trace: string, opts: CompareCliOptions) => {
-      exitCode = await compareCommand(trace, opts, io);
+      result.code = await compareCommand(trace, opts, io);
     });
 
   const trace = program.command('trace').description('make and inspect traces');
@@ -82,7 +83,7 @@ function build(io: CliIo): Command {
     .option('--ops <n>', 'accesses after the initial writes')
     .description('write a synthetic trace')
     .action(async (workload: string, opts: { output: string; seed: string; pages?: string; ops?: string }) => {
-      exitCode = await traceGenCommand(workload, opts, io);
+      result.code = await traceGenCommand(workload, opts, io);
     });
   trace
     .command('info')
@@ -90,7 +91,7 @@ function build(io: CliIo): Command {
     .option('--json', 'print JSON')
     .description('summarise a trace')
     .action(async (file: string, opts: { json?: boolean }) => {
-      exitCode = await traceInfoCommand(file, opts, io);
+      result.code = await traceInfoCommand(file, opts, io);
     });
   trace
     .command('snapshot')
@@ -102,24 +103,22 @@ function build(io: CliIo): Command {
     .option('--max-pages <n>', 'stop after this many pages', '65536')
     .description("turn a live process's memory into a trace")
     .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string }) => {
-      exitCode = await traceSnapshotCommand(opts, io);
+      result.code = await traceSnapshotCommand(opts, io);
     });
   return program;
 }
 
-let exitCode = 0;
-
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  exitCode = 0;
-  const program = build(io);
+  const result = { code: 0 };
+  const program = build(io, result);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return result.code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      if (e.code === 'commander.executeSubCommandAsync') return EXIT.usage;
-      return EXIT.usage;
+      // help and version end "with an error" in commander's exitOverride mode
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      return ok ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof SimError) {
       io.err(`zswap-sim: ${e.message}\n`);
