@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { FrontswapDupMode } from '../mm/frontswap.js';
 import { PROFILES, type KernelProfile } from '../mm/profiles.js';
 import type { MachineConfig, SwapcacheWrite } from '../mm/replay.js';
+import type { RunSettings } from '../sim/simulate.js';
 import type { DuplicatePolicy, LimitPolicy } from '../mm/zswap.js';
 import { PAGE_SIZE } from '../page.js';
 
@@ -70,12 +71,6 @@ export interface MachineOptions {
   poolInRam?: string;
   threads?: string;
   checkInvariants?: boolean;
-}
-
-export interface RunSettings {
-  machine: MachineConfig;
-  compressor: string;
-  threads: number;
 }
 
 export const KERNELS = ['3.11', '5.10'] as const;

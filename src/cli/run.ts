@@ -3,8 +3,8 @@ import { CompressionPool } from '../compress/pool.js';
 import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt, formatSummary } from '../report/summary.js';
 import { progressFor } from './progress.js';
-import { simulate, type SimResult, type SimulateOptions } from '../sim/simulate.js';
-import { buildSettings, type MachineOptions, type RunSettings } from './options.js';
+import { simulate, type RunSettings, type SimResult, type SimulateOptions } from '../sim/simulate.js';
+import { buildSettings, type MachineOptions } from './options.js';
 import type { CliIo } from './io.js';
 
 export interface RunCliOptions extends MachineOptions {

@@ -14,14 +14,20 @@
 import type { Codec } from '../compress/codec.js';
 import { createCodec } from '../compress/registry.js';
 import { CompressorError, EXIT } from '../errors.js';
-import { Machine, type Page } from '../mm/replay.js';
+import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import { ZERO_PAGE } from '../page.js';
 import { buildReport, type Report } from '../report/report.js';
 import { Sampler } from '../report/series.js';
 import type { TraceRecord } from '../trace/format.js';
 import { readTrace } from '../trace/reader.js';
-import type { RunSettings } from '../cli/options.js';
+
+/** One configuration: the machine, the compressor's canonical name, the worker threads. */
+export interface RunSettings {
+  machine: MachineConfig;
+  compressor: string;
+  threads: number;
+}
 
 /** Compresses batches of pages somewhere else (a worker pool). */
 export interface BatchCompressor {
