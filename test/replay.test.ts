@@ -257,3 +257,36 @@ describe('replay: verification and swapoff', () => {
     expect(m.corrupt[0]).toMatchObject({ as: 1, vpn: 1, source: 'device', when: 'fault' });
   });
 });
+
+describe('replay: the slot allocator in a run', () => {
+  it('fills the higher-priority device first', () => {
+    const m = machine({ swapSlots: [9, 9], swapPrio: [-5, 3], ramPages: 2 });
+    run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4));
+    expect(m.swap.devices[1].inusePages).toBe(2);
+    expect(m.swap.devices[0].inusePages).toBe(0);
+  });
+
+  it('when swap is full, allocation takes the slot of a clean swap-cache page, which turns dirty', () => {
+    // 5 usable slots, 2 frames, batches of 1
+    const m = machine({ swapSlots: [6], ramPages: 2 });
+    const slotOf = (vpn: number) => [...m.lru].find((p) => p.vpn === vpn) ?? null;
+    run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4)); // 1 → slot 1, 2 → slot 2
+    run(m, f(1, 1)); // slot 1 free again: lowest_bit 1
+    run(m, r(1, 2)); // 3 → slot 3; 2 back, clean, keeps slot 2 (2 of 5 used)
+    expect(slotOf(2)).toMatchObject({ type: 0, offset: 2, dirty: false });
+    run(m, w(1, 5, 5), r(1, 2)); // 4 → slot 4
+    run(m, w(1, 6, 6), r(1, 2)); // 5 → slot 5 (the highest)
+    run(m, f(1, 3)); // slot 3 free
+    run(m, w(1, 7, 7), r(1, 2)); // 6: cluster_next 6 is past highest_bit, so lowest_bit: slot 1
+    expect(m.swap.usedSlots).toBe(4);
+    const invalidates = m.frontswap.stats.invalidates;
+    // 7 is evicted: one slot is free (3) but the scan starts at cluster_next 2,
+    // swap is full counting this allocation, and slot 2 holds only 2's swap
+    // cache: 2 loses it and turns dirty, and 7 takes slot 2
+    run(m, w(1, 8, 8));
+    expect(slotOf(2)).toMatchObject({ type: -1, dirty: true });
+    expect(m.frontswap.stats.invalidates).toBe(invalidates + 1);
+    expect(m.swap.mapOf(0, 2)).toBe(1); // 7, swapped out on slot 2
+    expect(m.swap.mapOf(0, 3)).toBe(0); // the free slot was not reached
+  });
+});
