@@ -34,6 +34,19 @@ export class UsageError extends SimError {
   }
 }
 
+/** An output file (-o, --html, --csv) that cannot be written: a bad option value (status 2). */
+export class OutputError extends SimError {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message;
+    super(`cannot write ${file}: ${why}`, EXIT.usage);
+  }
+}
+
 /** Malformed or unreadable input; the message is `FILE:LINE: problem` (status 3). */
 export class InputError extends SimError {
   constructor(

@@ -9,8 +9,8 @@
  * command with its status; corrupt loads in any configuration end it with 1
  * after the table.
  */
-import { writeFile } from 'node:fs/promises';
 import { parseCodecName } from '../compress/registry.js';
+import { writeFileAtomic } from '../output.js';
 import { SimError } from '../errors.js';
 import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
 import { writeHtmlReport } from '../report/html.js';
@@ -68,10 +68,11 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
     }
   }
 
+  // files first: a file that cannot be written is status 2, with nothing printed
+  if (opts.csv) await writeFileAtomic(opts.csv, compareCsv(reports));
+  if (opts.html) await writeHtmlReport(opts.html, reports);
   if (opts.json) io.out(`${JSON.stringify(reports, null, 2)}\n`);
   else io.out(formatCompare(reports, io.outIsTTY && !io.env.NO_COLOR));
-  if (opts.csv) await writeFile(opts.csv, compareCsv(reports));
-  if (opts.html) await writeHtmlReport(opts.html, reports);
   let corrupt = false;
   for (const r of reports) {
     if (r.verify.corrupt_loads > 0) {

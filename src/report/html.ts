@@ -6,7 +6,7 @@
  * inline CSS and SVG and nothing to fetch. The reports themselves are
  * embedded as JSON for anyone who wants the numbers.
  */
-import { writeFile, rename, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../output.js';
 import { PERCENTILES } from '../stats/histogram.js';
 import { VERSION } from '../version.js';
 import { COLUMNS, bestRows, cellText, configLabel } from './compare.js';
@@ -115,14 +115,7 @@ ${percentileTable(reports)}
 `;
 }
 
-/** Writes the report atomically (a temporary file renamed into place). */
+/** Writes the report whole or not at all. */
 export async function writeHtmlReport(file: string, reports: Report[]): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, renderHtml(reports));
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(file, renderHtml(reports));
 }

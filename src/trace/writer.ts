@@ -13,9 +13,11 @@
  * gzip-compressed.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { createGzip, type Gzip } from 'node:zlib';
+import { OutputError } from '../errors.js';
+import { temporaryName } from '../output.js';
 import { contentClass, fillWordHex } from '../page.js';
 import { HEADER } from './format.js';
 
@@ -55,8 +57,14 @@ export class TraceWriter {
     readonly file: string,
     private readonly options: WriterOptions = {},
   ) {
-    this.tmp = `${file}.tmp-${process.pid}`;
-    this.out = createWriteStream(this.tmp);
+    this.tmp = temporaryName(file);
+    let fd: number;
+    try {
+      fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new OutputError(file, e);
+    }
+    this.out = createWriteStream(this.tmp, { fd });
     this.out.on('error', (e) => (this.failed ??= e));
     const gzip = options.gzip ?? file.endsWith('.gz');
     if (gzip) {
@@ -107,7 +115,7 @@ export class TraceWriter {
       await rename(this.tmp, this.file);
     } catch (e) {
       await unlink(this.tmp).catch(() => {});
-      throw e;
+      throw e instanceof OutputError ? e : new OutputError(this.file, e);
     }
   }
 
