@@ -96,6 +96,8 @@ export interface CorruptLoad {
   when: 'fault' | 'final check';
 }
 
+/** Page states (§3); a freed page object is ABSENT and forgotten. */
+const ABSENT = 0;
 const RESIDENT = 1;
 const SWAPPED = 2;
 /** Corrupt loads kept for the report; all are counted. */
@@ -290,6 +292,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     } else {
       this.releaseSlot(page, 1);
     }
+    page.state = ABSENT; // a block compressed ahead for it may still arrive: supplyCompressed ignores it
   }
 
   /** delete_from_swap_cache + SetPageDirty: the page keeps its frame, loses its slot. */
