@@ -30,6 +30,7 @@ import type { FrontswapOps } from './frontswap.js';
 import type { PageAllocator } from './zbud.js';
 import { EEXIST, EINVAL, ENOMEM, ENOSPC, ZbudPool } from './zbud.js';
 import type { PageSlab } from './slab.js';
+import { SWAP_HAS_CACHE } from './swapfile.js';
 
 export type LimitPolicy = 'sync-reclaim' | 'reject-shrink';
 export type DuplicatePolicy = 'overwrite' | 'reject' | 'bug' | 'stale';
@@ -105,7 +106,6 @@ export interface ZswapEntry {
 }
 
 const ZSWAP_HEADER = 8;
-const HAS_CACHE = 0x40;
 
 export class Zswap implements FrontswapOps {
   readonly stats: ZswapStats = {
@@ -331,7 +331,7 @@ export class Zswap implements FrontswapOps {
     if (entry === undefined || entry.handle !== handle) return 0; // already invalidated
     const state = this.host.slotState(type, offset);
     if (state === 0) return ENOMEM; // the slot was freed: nothing to write back to
-    if (state & HAS_CACHE) return EEXIST; // the page is in the swap cache
+    if (state & SWAP_HAS_CACHE) return EEXIST; // the page is in the swap cache
     this.decompressEntry(entry, this.scratch, true);
     this.host.writeToDevice(type, offset, this.scratch);
     this.stats.written_back_pages++;
