@@ -171,3 +171,34 @@ describe('progress', () => {
     expect(io.stderr).toBe('');
   });
 });
+
+describe('compare shares one read among its configurations', () => {
+  const strip = (r: Report) => {
+    const c = JSON.parse(JSON.stringify(r));
+    delete c.timing;
+    delete c.compression.compress_ns_percentiles;
+    delete c.compression.decompress_ns_percentiles;
+    delete c.distributions.compress_ns_cdf;
+    delete c.distributions.decompress_ns_cdf;
+    return c;
+  };
+
+  for (const threads of ['0', '2']) {
+    it(`each configuration reports what run reports alone (--threads ${threads})`, async () => {
+      const args = ['--ram', '4M', '--swap', '16M', '--kernel', '3.11', '--threads', threads];
+      const cmp = await cli('compare', TRACE, '--compressors', 'lz4,zstd', ...args, '--json');
+      expect(cmp.code).toBe(0);
+      const reports = JSON.parse(cmp.stdout) as Report[];
+      for (const r of reports.slice(1)) {
+        const alone = await cli('run', TRACE, '--compressor', r.config.compressor, ...args, '--json');
+        expect(strip(r)).toEqual(strip(JSON.parse(alone.stdout) as Report));
+      }
+    });
+  }
+
+  it('a stop names the configuration', async () => {
+    const { code, stderr } = await cli('compare', 'test/fixtures/basic.trace', '--compressors', 'lz4', '--ram', '1p', '--swap', '2p', '--pool-in-ram', 'off', '--threads', '0');
+    expect(code).toBe(4);
+    expect(stderr).toMatch(/configuration (baseline|lz4 zbud 20% k5\.10): out of swap at test\/fixtures\/basic\.trace:\d+/);
+  });
+});

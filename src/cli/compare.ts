@@ -4,21 +4,27 @@
  * baseline with no zswap at all (same RAM and swap, every swap-out to the
  * device), printed side by side.
  *
- * Each configuration is a full, independent replay (its own reader and
- * worker pool), so a stop in one names that configuration and ends the
- * command with its status; corrupt loads in any configuration end it with 1
- * after the table.
+ * The trace is read and parsed once: every record goes to every
+ * configuration's machine in turn, and one worker pool compresses for all of
+ * them. A stop in one configuration names it and ends the command with its
+ * status; corrupt loads in any configuration end it with 1 after the table.
  */
 import { parseCodecName } from '../compress/registry.js';
 import { writeFileAtomic } from '../output.js';
-import { SimError } from '../errors.js';
 import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
 import { writeHtmlReport } from '../report/html.js';
 import type { Report } from '../report/report.js';
 import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
 import { buildSettings, KERNELS, parseChoice, parseInteger, type MachineOptions } from './options.js';
-import { simulateShowing } from './run.js';
+import { CompressionPool } from '../compress/pool.js';
+import { simulateMany, type RunSettings } from '../sim/simulate.js';
+import { progressFor } from './progress.js';
+import { CODEC_MODULE_ENV } from './run.js';
+
+function labelOf(s: RunSettings): string {
+  return s.machine.zswapEnabled ? `${s.compressor} ${s.machine.zpool} ${s.machine.max_pool_percent}% k${s.machine.kernel}` : 'baseline';
+}
 
 export interface CompareCliOptions extends MachineOptions {
   compressors: string;
@@ -55,17 +61,23 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
   const baseline = buildSettings({ ...opts, kernel: kernels[0], compressor: compressors[0], maxPoolPercent: limits[0] }, trace);
   baseline.machine.zswapEnabled = false;
 
-  const reports: Report[] = [];
-  for (const settings of [baseline, ...configs]) {
-    const label = settings.machine.zswapEnabled ? `${settings.compressor} ${settings.machine.zpool} ${settings.machine.max_pool_percent}% k${settings.machine.kernel}` : 'baseline';
-    try {
-      reports.push((await simulateShowing(trace, settings, io, label, opts)).report);
-    } catch (e) {
-      if (e instanceof SimError && !(e.message.startsWith(`${trace}:`) || e.message.startsWith(`${trace}: `))) {
-        e.message = `configuration ${label}: ${e.message}`;
-      }
-      throw e;
-    }
+  // One read of the trace feeds every configuration; one pool serves them all.
+  const all = [baseline, ...configs];
+  const threads = baseline.threads;
+  const codecModule = io.env[CODEC_MODULE_ENV] || undefined;
+  const pool = threads > 0 ? new CompressionPool({ threads, codec: all[0].compressor, codecModule }) : undefined;
+  const progress = progressFor(io, trace, `${all.length} configurations`, opts);
+  let reports: Report[];
+  try {
+    const results = await simulateMany(
+      trace,
+      all.map((settings) => ({ settings, pool: pool?.forCodec(settings.compressor), label: labelOf(settings) })),
+      { codecModule, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
+    );
+    reports = results.map((r) => r.report);
+  } finally {
+    progress.stop();
+    await pool?.close();
   }
 
   // files first: a file that cannot be written is status 2, with nothing printed

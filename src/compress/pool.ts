@@ -25,6 +25,7 @@ export function defaultWorkerFile(): string {
 
 export interface PoolOptions {
   threads: number;
+  /** The codec of compressBatch/digestBlocks; forCodec() binds others to the same workers. */
   codec: string;
   codecModule?: string;
   workerFile?: string;
@@ -59,14 +60,23 @@ export class CompressionPool implements BatchCompressor {
     return this.options.threads;
   }
 
-  async compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]> {
+  /** The same workers for another codec (compare shares one pool among its configurations). */
+  forCodec(codec: string): BatchCompressor {
+    return {
+      threads: this.threads,
+      compressBatch: (pages) => this.compressBatch(pages, codec),
+      digestBlocks: (blocks) => this.digestBlocks(blocks, codec),
+    };
+  }
+
+  async compressBatch(pages: Uint8Array[], codec = this.options.codec): Promise<CompressedPage[]> {
     if (this.failure) throw this.failure;
     // one task per thread, so a batch spreads over the pool
     const per = Math.ceil(pages.length / Math.min(this.workers, pages.length));
     const runs: Promise<ArrayBuffer>[] = [];
     for (let start = 0; start < pages.length; start += per) {
       const slice = pages.slice(start, start + per);
-      const task: CompressTask = { kind: 'compress', codec: this.options.codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
+      const task: CompressTask = { kind: 'compress', codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
       runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
     }
     const results = await this.settle(runs);
@@ -82,13 +92,13 @@ export class CompressionPool implements BatchCompressor {
    * Decompresses stored blocks and digests the pages, spread over the
    * threads: 4 words per block, in order.
    */
-  async digestBlocks(blocks: Uint8Array[]): Promise<Int32Array> {
+  async digestBlocks(blocks: Uint8Array[], codec = this.options.codec): Promise<Int32Array> {
     if (this.failure) throw this.failure;
     const out = new Int32Array(4 * blocks.length);
     const per = Math.max(64, Math.ceil(blocks.length / (this.workers * 4)));
     const runs: Promise<ArrayBuffer>[] = [];
     for (let start = 0; start < blocks.length; start += per) {
-      const task: DigestTask = { kind: 'digest', codec: this.options.codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
+      const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
       runs.push(this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>);
     }
     const results = await this.settle(runs);

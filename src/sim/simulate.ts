@@ -1,7 +1,8 @@
 /*
- * One replay of one trace under one configuration: the edge that joins the
- * trace reader, the pure machine and (optionally) the compression pool, and
- * produces the report and the exit status.
+ * Replaying a trace: the edge that joins the trace reader, the pure machine
+ * (one per configuration: `simulate` runs one, `simulateMany` several from a
+ * single read) and optionally the compression pool, and produces the reports
+ * and the exit status.
  *
  * In-process (--threads 0) each record goes straight from the reader to the
  * machine. With a pool, the reader runs ahead of the machine through a
@@ -13,7 +14,7 @@
  */
 import type { Codec } from '../compress/codec.js';
 import { createCodec } from '../compress/registry.js';
-import { CompressorError, EXIT } from '../errors.js';
+import { CompressorError, EXIT, InputError, SimError } from '../errors.js';
 import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import { ZERO_PAGE } from '../page.js';
@@ -57,40 +58,127 @@ export async function loadCodec(name: string, codecModule?: string): Promise<Cod
   return mod.createCodec(name);
 }
 
-export async function simulate(tracePath: string, settings: RunSettings, options: SimulateOptions = {}): Promise<SimResult> {
-  const machine = new Machine(settings.machine, await loadCodec(settings.compressor, options.codecModule));
-  const sampler = new Sampler();
-  let records = 0;
-  const started = performance.now();
-  const pool = options.pool;
+/** One configuration's replay: its machine, time series, compress-ahead, and the time it took. */
+class Replay {
+  readonly machine: Machine;
+  readonly sampler = new Sampler();
+  private readonly ahead: CompressAhead | null;
+  records = 0;
+  /** Milliseconds spent on this configuration's records (the shared reading excluded). */
+  busyMs = 0;
 
-  const step = (rec: TraceRecord): void => {
+  constructor(
+    readonly settings: RunSettings,
+    codec: Codec,
+    readonly pool: BatchCompressor | undefined,
+    private readonly tracePath: string,
+    /** Names the configuration in errors when several replay together. */
+    private readonly label: string | null,
+  ) {
+    this.machine = new Machine(settings.machine, codec);
+    this.ahead = pool === undefined ? null : new CompressAhead(this.machine, pool);
+  }
+
+  /** Before a record: the compressions its reclaim will want, when a pool does them. */
+  prepare(rec: TraceRecord): Promise<void> | null {
+    if (this.ahead === null || !this.machine.willReclaim(rec) || !this.machine.zswap.likelyToCompress()) return null;
+    return this.ahead.beforeReclaim().catch((e: unknown) => {
+      throw this.labelled(e);
+    });
+  }
+
+  step(rec: TraceRecord): void {
     try {
-      machine.access(rec);
+      this.machine.access(rec);
     } catch (e) {
-      if (e instanceof CompressorError) throw new CompressorError(`${e.message} (at ${tracePath}:${rec.line})`);
-      throw e;
+      const located = e instanceof CompressorError ? new CompressorError(`${e.message} (at ${this.tracePath}:${rec.line})`) : e;
+      throw this.labelled(located);
     }
-    sampler.afterRecord(machine, ++records);
-  };
-  const progress = (bytes: number): void => options.onProgress?.(bytes, records, machine.io.swapouts);
+    this.sampler.afterRecord(this.machine, ++this.records);
+  }
 
-  if (pool === undefined) {
-    await readTrace(tracePath, step, { onProgress: progress });
+  /** The final check, the report (wall time given), then swapoff. */
+  async finish(readingMs: number): Promise<SimResult> {
+    const t0 = performance.now();
+    const machine = this.machine;
+    if (this.pool === undefined) machine.finalCheck();
+    else {
+      const remote = machine.finalCheckPlan();
+      const digests = await this.pool.digestBlocks(remote.map((r) => r.block));
+      remote.forEach((r, i) => machine.finalCheckResult(r.page, digests.subarray(4 * i, 4 * i + 4)));
+    }
+    this.busyMs += performance.now() - t0;
+    const wall = (this.busyMs + readingMs) / 1000;
+    const report = buildReport(machine, this.settings.compressor, this.pool?.threads ?? 0, wall, this.sampler.finish(machine, this.records));
+    machine.swapoffAll();
+    return { report, machine, exitCode: machine.verify.corrupt_loads > 0 ? EXIT.corrupt : EXIT.ok };
+  }
+
+  private labelled(e: unknown): unknown {
+    if (this.label !== null && e instanceof SimError && !(e instanceof InputError)) e.message = `configuration ${this.label}: ${e.message}`;
+    return e;
+  }
+}
+
+export async function simulate(tracePath: string, settings: RunSettings, options: SimulateOptions = {}): Promise<SimResult> {
+  const [result] = await simulateMany(tracePath, [{ settings, pool: options.pool }], options);
+  return result;
+}
+
+export interface Configuration {
+  settings: RunSettings;
+  pool?: BatchCompressor;
+  /** Names the configuration in error messages. */
+  label?: string;
+}
+
+/**
+ * Replays one trace under several configurations at once, reading and
+ * parsing it once: every record goes to every machine in turn. Each report's
+ * wall time is its own replay plus the shared reading, as if it had run
+ * alone. Memory is that of all the machines together.
+ */
+export async function simulateMany(tracePath: string, configurations: Configuration[], options: Omit<SimulateOptions, 'pool'> = {}): Promise<SimResult[]> {
+  const replays: Replay[] = [];
+  for (const c of configurations) {
+    const codec = await loadCodec(c.settings.compressor, options.codecModule);
+    replays.push(new Replay(c.settings, codec, c.pool, tracePath, configurations.length > 1 ? (c.label ?? c.settings.compressor) : null));
+  }
+  const started = performance.now();
+  const progress = (bytes: number): void =>
+    options.onProgress?.(bytes, replays[0].records, replays.reduce((s, r) => s + r.machine.io.swapouts, 0));
+
+  if (replays.every((r) => r.pool === undefined)) {
+    await readTrace(
+      tracePath,
+      (rec) => {
+        for (const r of replays) {
+          const t0 = performance.now();
+          r.step(rec);
+          r.busyMs += performance.now() - t0;
+        }
+      },
+      { onProgress: progress },
+    );
   } else {
-    await replayAhead(tracePath, machine, pool, step, progress);
+    await replayAhead(
+      tracePath,
+      async (rec) => {
+        for (const r of replays) {
+          const t0 = performance.now();
+          const pending = r.prepare(rec);
+          if (pending !== null) await pending;
+          r.step(rec);
+          r.busyMs += performance.now() - t0;
+        }
+      },
+      progress,
+    );
   }
-
-  if (pool === undefined) machine.finalCheck();
-  else {
-    const remote = machine.finalCheckPlan();
-    const digests = await pool.digestBlocks(remote.map((r) => r.block));
-    remote.forEach((r, i) => machine.finalCheckResult(r.page, digests.subarray(4 * i, 4 * i + 4)));
-  }
-  const wall = (performance.now() - started) / 1000;
-  const report = buildReport(machine, settings.compressor, pool?.threads ?? 0, wall, sampler.finish(machine, records));
-  machine.swapoffAll();
-  return { report, machine, exitCode: machine.verify.corrupt_loads > 0 ? EXIT.corrupt : EXIT.ok };
+  const readingMs = Math.max(0, performance.now() - started - replays.reduce((s, r) => s + r.busyMs, 0));
+  const results: SimResult[] = [];
+  for (const r of replays) results.push(await r.finish(readingMs));
+  return results;
 }
 
 /** How far the reader may run ahead of the machine, in records. */
@@ -100,13 +188,7 @@ const STOP = new Error('replay stopped');
 
 type QueueItem = TraceRecord | Error | null;
 
-async function replayAhead(
-  tracePath: string,
-  machine: Machine,
-  pool: BatchCompressor,
-  step: (rec: TraceRecord) => void,
-  onProgress: (bytes: number) => void,
-): Promise<void> {
+async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Promise<void>, onProgress: (bytes: number) => void): Promise<void> {
   const queue: QueueItem[] = [];
   let head = 0;
   const spare: Uint8Array[] = [];
@@ -124,7 +206,6 @@ async function replayAhead(
     wake('consumer');
   };
 
-  const ahead = new CompressAhead(machine, pool);
   const reading = readTrace(
     tracePath,
     (rec) => {
@@ -157,8 +238,7 @@ async function replayAhead(
       if (queue.length - head <= QUEUE_LOW) wake('reader');
       if (item === null) break;
       if (item instanceof Error) throw item;
-      if (machine.willReclaim(item) && machine.zswap.likelyToCompress()) await ahead.beforeReclaim();
-      step(item);
+      await consume(item);
       if (item.kind === 'w') spare.push(item.data);
     }
   } finally {
