@@ -4,9 +4,8 @@
  * column marked, and the same rows as CSV.
  */
 import Table from 'cli-table3';
-import { PAGE_SIZE } from '../page.js';
 import type { Report } from './report.js';
-import { formatBytes, ramSaved } from './summary.js';
+import { effectivePoolRatio, formatBytes, ramSaved } from './summary.js';
 
 type Better = 'high' | 'low' | null;
 
@@ -33,10 +32,6 @@ export function configLabel(r: Report): string {
   const c = r.config;
   if (!c.zswap_enabled) return 'no zswap (baseline)';
   return `${c.compressor} ${c.zpool} ${c.max_pool_percent}% k${c.kernel}`;
-}
-
-export function effectivePoolRatio(r: Report): number | null {
-  return r.zswap.pool_total_size === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / r.zswap.pool_total_size;
 }
 
 function rejections(r: Report): number {

@@ -29,6 +29,11 @@ function section(title: string, rows: [string, string | number][]): string {
   return t.toString();
 }
 
+/** Stored pages × 4096 ÷ pool bytes: how much memory the pool stands for (null for an empty pool). */
+export function effectivePoolRatio(r: Report): number | null {
+  return r.zswap.pool_total_size === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / r.zswap.pool_total_size;
+}
+
 /** Bytes the stored pages would take uncompressed minus what the pool takes. */
 export function ramSaved(r: Report): number {
   return r.zswap.stored_pages * PAGE_SIZE - r.zswap.pool_total_size;
@@ -76,6 +81,8 @@ export function formatSummary(r: Report): string {
       ['compress p50 / p99', `${ns(comp.compress_ns_percentiles.p50)} / ${ns(comp.compress_ns_percentiles.p99)}`],
       ['decompress p50 / p99', `${ns(comp.decompress_ns_percentiles.p50)} / ${ns(comp.decompress_ns_percentiles.p99)}`],
       ['pool pages / bytes stored', `${r.pool.pages.toLocaleString('en-US')} / ${formatBytes(r.pool.bytes_stored)}`],
+      ['zbud pages with one / two objects', `${r.distributions.pool_pages_by_occupancy.one} / ${r.distributions.pool_pages_by_occupancy.two}`],
+      ['pool ratio (stored pages ÷ pool pages)', effectivePoolRatio(r)?.toFixed(2) ?? '–'],
     ]),
   );
   lines.push(
