@@ -33,6 +33,9 @@ async function records(file: string): Promise<Seen[]> {
 
 const P = page(7);
 const FOUR_K_MINUS_ONE = Buffer.from(page(3).subarray(0, PAGE_SIZE - 1)).toString('base64');
+const VALID = Buffer.from(page(4)).toString('base64');
+/** A valid page payload with one character replaced (Node's decoder would accept - and _). */
+const withChar = (c: string) => `${VALID.slice(0, 100)}${c}${VALID.slice(101)}`;
 
 describe('trace reader: valid input', () => {
   it('reads all five record kinds with their fields', async () => {
@@ -76,6 +79,16 @@ describe('trace reader: valid input', () => {
     expect(recs[1]).toMatchObject({ as: 0, vpn: 2 ** 52 - 1 });
   });
 
+  it('accepts a page payload whose final pad bits are not zero', async () => {
+    // the final group is "xy==": y carries 2 data bits and 4 pad bits; set a pad bit
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const y = alphabet.indexOf(VALID.at(-3)!);
+    expect(y & 0xf).toBe(0); // canonical
+    const lenient = `${VALID.slice(0, -3)}${alphabet[y | 1]}==`;
+    const recs = await records(traceFile(`ztrace 1\nw 1 1 b:${lenient}\n`));
+    expect(recs[0].data).toEqual(page(4));
+  });
+
   it('detects gzip by its magic bytes, not by the name', async () => {
     const file = traceFile(`ztrace 1\nw 1 1 ${b64(P)}\n`, { gzip: true, name: 'plain-name.trace' });
     const recs = await records(file);
@@ -114,6 +127,10 @@ const MALFORMED: [string, string, number, string][] = [
   ['invalid base64', `ztrace 1\nw 1 1 b:${'!'.repeat(5464)}\n`, 2, "invalid base64 character '!'"],
   ['base64 not 4096 bytes', `ztrace 1\nr 1 1\nw 1 1 b:${FOUR_K_MINUS_ONE}\n`, 3, 'base64 payload decodes to 4095 bytes, expected 4096'],
   ['base64 bad length', `ztrace 1\nw 1 1 b:${'A'.repeat(5463)}\n`, 2, 'not a multiple of 4'],
+  ['base64url character -', `ztrace 1\nw 1 1 b:${withChar('-')}\n`, 2, "invalid base64 character '-' at offset 100"],
+  ['base64url character _', `ztrace 1\nw 1 1 b:${withChar('_')}\n`, 2, "invalid base64 character '_' at offset 100"],
+  ['blank inside base64', `ztrace 1\nw 1 1 b:${withChar('\t').replace('\t', '%')}\n`, 2, "invalid base64 character '%'"],
+  ['base64 without padding', `ztrace 1\nw 1 1 b:${VALID.slice(0, -2)}AA\n`, 2, 'decodes to 4098 bytes'],
   ['base64 padding inside', `ztrace 1\nw 1 1 b:AA==${'A'.repeat(5460)}\n`, 2, "padding '='"],
   ['undefined @ID', 'ztrace 1\nw 1 1 @7\n', 2, "@7 is not defined (no earlier 'd 7' record)"],
   ['d with @', `ztrace 1\nd 1 ${b64(P)}\nd 2 @1\n`, 3, 'cannot define content by an @ reference'],
