@@ -290,3 +290,58 @@ describe('replay: the slot allocator in a run', () => {
     expect(m.swap.mapOf(0, 3)).toBe(0); // the free slot was not reached
   });
 });
+
+describe('duplicate stores: every frontswap mode × zswap policy', () => {
+  // P is stored, faulted back (the zswap copy stays: loads are non-exclusive),
+  // rewritten in the swap cache with --swapcache-write keep, and evicted again:
+  // a second store to the same slot while zswap still holds the first copy.
+  function duplicateStore(frontswapDup: MachineConfig['frontswapDup'], duplicate: MachineConfig['duplicate']) {
+    const m = machine({ frontswapDup, duplicate, swapcacheWrite: 'keep', max_pool_percent: 1000 });
+    run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5)); // P = VPN 1 stored
+    run(m, r(1, 1), w(1, 1, 42)); // back, then rewritten keeping its slot
+    const slot = [...m.lru].find((p) => p.vpn === 1)!.offset;
+    const storesBefore = m.frontswap.stats.succ_stores + m.frontswap.stats.failed_stores;
+    run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9)); // P evicted: the duplicate store
+    return { m, slot, stores: m.frontswap.stats.succ_stores + m.frontswap.stats.failed_stores - storesBefore };
+  }
+
+  const modes = ['clear', 'invalidate-on-fail', 'invalidate-first'] as const;
+  const policies = ['overwrite', 'reject', 'bug', 'stale'] as const;
+  for (const mode of modes) {
+    for (const policy of policies) {
+      it(`${mode} × ${policy}`, () => {
+        if (mode !== 'invalidate-first' && policy === 'bug') {
+          expect(() => duplicateStore(mode, policy)).toThrow(/BUG: duplicate store to swap type 0 offset \d+/);
+          return;
+        }
+        const { m, slot, stores } = duplicateStore(mode, policy);
+        expect(stores).toBeGreaterThan(0);
+        const z = m.zswap.stats;
+        const entry = m.zswap.trees[0].get(slot);
+        if (mode === 'invalidate-first') {
+          // frontswap invalidated first: the backend never saw a duplicate
+          expect(z.duplicate_entry).toBe(0);
+          expect(m.frontswap.test(0, slot)).toBe(true);
+          expect(entry).toBeDefined();
+        } else if (policy === 'overwrite') {
+          expect(z.duplicate_entry).toBe(1);
+          expect(m.frontswap.test(0, slot)).toBe(true);
+        } else if (policy === 'reject') {
+          expect(z.duplicate_entry).toBe(1);
+          expect(m.frontswap.test(0, slot)).toBe(false);
+          expect(entry).toBeUndefined();
+        } else {
+          // stale: the old copy stays unless frontswap invalidates it on failure
+          expect(z.duplicate_entry).toBe(0);
+          expect(m.frontswap.test(0, slot)).toBe(false);
+          expect(entry === undefined).toBe(mode === 'invalidate-on-fail');
+        }
+        // without pool pressure nothing is written back, so every load is right
+        run(m, r(1, 1));
+        m.finalCheck();
+        expect(m.verify.corrupt_loads).toBe(0);
+        expect(z.written_back_pages).toBe(0);
+      });
+    }
+  }
+});
