@@ -76,7 +76,8 @@ class Replay {
     private readonly label: string | null,
   ) {
     this.machine = new Machine(settings.machine, codec);
-    this.ahead = pool === undefined ? null : new CompressAhead(this.machine, pool);
+    // the no-zswap baseline stores nothing in zswap: nothing to compress ahead
+    this.ahead = pool === undefined || !settings.machine.zswapEnabled ? null : new CompressAhead(this.machine, pool);
   }
 
   /** Before a record: the compressions its reclaim will want, when a pool does them. */
