@@ -6,7 +6,7 @@ import { CSV_HEADER } from '../src/report/compare.js';
 import type { Report } from '../src/report/report.js';
 import { bufferIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
-import { cli, tmp } from './helpers.js';
+import { cli, tmp, withoutTimings } from './helpers.js';
 
 const TRACE = 'traces/default.trace.gz';
 const MACHINE = ['--ram', '4M', '--swap', '16M', '--threads', '0'];
@@ -173,15 +173,7 @@ describe('progress', () => {
 });
 
 describe('compare shares one read among its configurations', () => {
-  const strip = (r: Report) => {
-    const c = JSON.parse(JSON.stringify(r));
-    delete c.timing;
-    delete c.compression.compress_ns_percentiles;
-    delete c.compression.decompress_ns_percentiles;
-    delete c.distributions.compress_ns_cdf;
-    delete c.distributions.decompress_ns_cdf;
-    return c;
-  };
+  const strip = (r: Report) => withoutTimings(r);
 
   for (const threads of ['0', '2']) {
     it(`each configuration reports what run reports alone (--threads ${threads})`, async () => {

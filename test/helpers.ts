@@ -38,3 +38,18 @@ export function page(seed: number, randomBytes = PAGE_SIZE): Uint8Array {
 export function b64(p: Uint8Array): string {
   return `b:${Buffer.from(p).toString('base64')}`;
 }
+
+/**
+ * A report without what legitimately differs between two runs of the same
+ * trace and configuration: wall time, latencies, and the thread count.
+ */
+export function withoutTimings(report: unknown): Record<string, unknown> {
+  const r = JSON.parse(JSON.stringify(report));
+  delete r.timing;
+  delete r.config.threads;
+  delete r.compression.compress_ns_percentiles;
+  delete r.compression.decompress_ns_percentiles;
+  delete r.distributions.compress_ns_cdf;
+  delete r.distributions.decompress_ns_cdf;
+  return r;
+}

@@ -6,7 +6,7 @@ import { CompressionPool } from '../src/compress/pool.js';
 import { createCodec } from '../src/compress/registry.js';
 import { CompressorError } from '../src/errors.js';
 import { digestPage } from '../src/mm/digest.js';
-import { page } from './helpers.js';
+import { page, withoutTimings } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/codecs/${name}.mjs`, import.meta.url));
 
@@ -79,16 +79,7 @@ describe('compression pool', () => {
 });
 
 describe('determinism across thread counts', () => {
-  const strip = (json: string) => {
-    const r = JSON.parse(json);
-    delete r.timing;
-    delete r.config.threads;
-    delete r.compression.compress_ns_percentiles;
-    delete r.compression.decompress_ns_percentiles;
-    delete r.distributions.compress_ns_cdf;
-    delete r.distributions.decompress_ns_cdf;
-    return r;
-  };
+  const strip = (json: string) => withoutTimings(JSON.parse(json));
   for (const trace of ['traces/default.trace.gz', 'traces/python-snapshot.trace.gz']) {
     for (const [kernel, compressor] of [
       ['5.10', 'lz4'],
