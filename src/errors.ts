@@ -17,6 +17,11 @@ export const EXIT = {
   internal: 70,
 } as const;
 
+/** The message of anything thrown (libraries throw strings too). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export class SimError extends Error {
   constructor(
     message: string,

@@ -345,3 +345,23 @@ describe('duplicate stores: every frontswap mode × zswap policy', () => {
     }
   }
 });
+
+describe('replay: reject-shrink runs while the page is still in the swap cache', () => {
+  it('a shrink after a failed duplicate store cannot write the stale entry back over the new copy', () => {
+    // The pool may hold nothing (limit 0): any store into a non-empty pool hits
+    // the limit and queues one shrink. P's first copy E1 is the only entry.
+    const m = machine({ frontswapDup: 'clear', duplicate: 'overwrite', swapcacheWrite: 'keep', ramPages: 3, max_pool_percent: 0 });
+    run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4)); // P (VPN 1) stored into the empty pool: E1
+    expect(m.zswap.stats.stored_pages).toBe(1);
+    run(m, f(1, 2), r(1, 1), w(1, 1, 99)); // P back (a free frame: no reclaim), rewritten, slot kept; E1 stays
+    run(m, w(1, 5, 5), w(1, 6, 6)); // 3 and 4 evicted into a full pool: their shrinks find E1, whose page is cached
+    run(m, w(1, 7, 7)); // P evicted: a duplicate store fails on the full pool (bit cleared, E1 lingers)
+    const z = m.zswap.stats;
+    expect(z.pool_limit_hit).toBe(3);
+    // each shrink ran before P left the swap cache, so E1 was never written back
+    expect(z.written_back_pages).toBe(0);
+    expect(z.reject_reclaim_fail).toBe(3);
+    m.finalCheck(); // P's bit is clear: the device holds the new content
+    expect(m.verify.corrupt_loads).toBe(0);
+  });
+});

@@ -8,7 +8,7 @@
  */
 import { move } from 'piscina';
 import type { Codec } from '../src/compress/codec.js';
-import { createCodec } from '../src/compress/registry.js';
+import { loadCodec } from '../src/compress/registry.js';
 import { packResult, unpackBlocks, type CompressTask, type DigestTask, type PoolTask } from '../src/compress/protocol.js';
 import { digestPage } from '../src/mm/digest.js';
 import { PAGE_SIZE } from '../src/page.js';
@@ -19,12 +19,7 @@ async function codecFor(task: PoolTask): Promise<Codec> {
   const key = `${task.codecModule ?? ''}|${task.codec}`;
   let codec = codecs.get(key);
   if (codec === undefined) {
-    if (task.codecModule) {
-      const mod = (await import(task.codecModule)) as { createCodec(name: string): Codec };
-      codec = mod.createCodec(task.codec);
-    } else {
-      codec = createCodec(task.codec);
-    }
+    codec = await loadCodec(task.codec, task.codecModule);
     codecs.set(key, codec);
   }
   return codec;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { CompressorError } from '../errors.js';
+import { CompressorError, errorMessage } from '../errors.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
 import { packBlocks, packPages, unpackResult, type CompressTask, type DigestTask } from './protocol.js';
@@ -56,7 +56,7 @@ export class CompressionPool implements BatchCompressor {
     });
     // A worker that dies between tasks must not go unnoticed either.
     this.piscina.on('error', (e: unknown) => {
-      this.failure ??= new CompressorError(`compression worker failed: ${describe(e)}`);
+      this.failure ??= new CompressorError(`compression worker failed: ${errorMessage(e)}`);
     });
   }
 
@@ -83,7 +83,7 @@ export class CompressionPool implements BatchCompressor {
       const task: CompressTask = { kind: 'compress', codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
       runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
     }
-    const results = await this.settle(runs);
+    const results = await this.settle(runs, codec);
     const out: CompressedPage[] = [];
     for (const buf of results) {
       const { blocks, ns } = unpackResult(buf);
@@ -105,24 +105,20 @@ export class CompressionPool implements BatchCompressor {
       const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
       runs.push(this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>);
     }
-    const results = await this.settle(runs);
+    const results = await this.settle(runs, codec);
     results.forEach((buf, i) => out.set(new Int32Array(buf), 4 * i * per));
     return out;
   }
 
-  private async settle(runs: Promise<ArrayBuffer>[]): Promise<ArrayBuffer[]> {
+  private async settle(runs: Promise<ArrayBuffer>[], codec: string): Promise<ArrayBuffer[]> {
     try {
       return await Promise.all(runs);
     } catch (e) {
-      throw (this.failure ??= new CompressorError(`compression worker failed (compressor ${this.options.codec}): ${describe(e)}`));
+      throw (this.failure ??= new CompressorError(`compression worker failed (compressor ${codec}): ${errorMessage(e)}`));
     }
   }
 
   async close(): Promise<void> {
     await this.piscina.destroy();
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -77,3 +77,13 @@ export function createCodec(name: string): Codec {
   const { base, level } = parseCodecName(name);
   return CODECS[base].make(level);
 }
+
+/**
+ * A codec by name, from the registry or — for tests and plug-ins — from a
+ * module exporting `createCodec(name)`.
+ */
+export async function loadCodec(name: string, codecModule?: string): Promise<Codec> {
+  if (!codecModule) return createCodec(name);
+  const mod = (await import(codecModule)) as { createCodec(name: string): Codec };
+  return mod.createCodec(name);
+}

@@ -545,8 +545,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
 
   /** The whole final check in-process. */
   finalCheck(): void {
-    for (const { page } of this.finalCheckPlan()) {
-      this.zswap.peek(page.type, page.offset, this.scratch);
+    for (const { page, block } of this.finalCheckPlan()) {
+      this.zswap.decompressBlock(block, this.scratch);
       this.check(page, this.scratch, 'zswap', 'final check');
     }
   }

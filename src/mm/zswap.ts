@@ -23,7 +23,7 @@
  * compressor errors other than overflow, zsmalloc/z3fold, exclusive loads.
  */
 import type { Codec } from '../compress/codec.js';
-import { CompressorError } from '../errors.js';
+import { CompressorError, errorMessage } from '../errors.js';
 import { PAGE_SIZE, fillWord, isSameFilled, words32 } from '../page.js';
 import { ExactHistogram, LogHistogram } from '../stats/histogram.js';
 import type { FrontswapOps } from './frontswap.js';
@@ -240,7 +240,7 @@ export class Zswap implements FrontswapOps {
         try {
           block = this.codec.compress(page);
         } catch (e) {
-          throw new CompressorError(`compressor ${this.codec.name} failed: ${describe(e)}`);
+          throw new CompressorError(`compressor ${this.codec.name} failed: ${errorMessage(e)}`);
         }
         this.compression.recordCompress(block.length, (performance.now() - t0) * 1e6);
       }
@@ -347,12 +347,16 @@ export class Zswap implements FrontswapOps {
       fillWord(dst, entry.fillLo, entry.fillHi);
       return;
     }
-    const block = this.pool.map(entry.handle + ZSWAP_HEADER, entry.length);
+    this.decompressBlock(this.pool.map(entry.handle + ZSWAP_HEADER, entry.length), dst, timed);
+  }
+
+  /** Decompresses a stored block (see storedBlock); timed for loads and writebacks only. */
+  decompressBlock(block: Uint8Array, dst: Uint8Array, timed = false): void {
     const t0 = performance.now();
     try {
       this.codec.decompress(block, dst);
     } catch (e) {
-      throw new CompressorError(`compressor ${this.codec.name} failed to decompress a ${entry.length}-byte block: ${describe(e)}`);
+      throw new CompressorError(`compressor ${this.codec.name} failed to decompress a ${block.length}-byte block: ${errorMessage(e)}`);
     }
     if (timed) this.compression.decompressNs.add((performance.now() - t0) * 1e6);
   }
@@ -384,10 +388,6 @@ export class Zswap implements FrontswapOps {
   entryCount(): number {
     return this.trees.reduce((s, t) => s + (t ? t.size : 0), 0);
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function writeHeader(obj: Uint8Array, type: number, offset: number): void {

@@ -13,7 +13,7 @@
  * reader already saw).
  */
 import type { Codec } from '../compress/codec.js';
-import { createCodec } from '../compress/registry.js';
+import { loadCodec } from '../compress/registry.js';
 import { CompressorError, EXIT, InputError, SimError } from '../errors.js';
 import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
 import type { CompressedPage } from '../mm/zswap.js';
@@ -50,12 +50,6 @@ export interface SimResult {
   report: Report;
   exitCode: number;
   machine: Machine;
-}
-
-export async function loadCodec(name: string, codecModule?: string): Promise<Codec> {
-  if (!codecModule) return createCodec(name);
-  const mod = (await import(codecModule)) as { createCodec(name: string): Codec };
-  return mod.createCodec(name);
 }
 
 /** One configuration's replay: its machine, time series, compress-ahead, and the time it took. */
