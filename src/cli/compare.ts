@@ -13,14 +13,11 @@ import { parseCodecName } from '../compress/registry.js';
 import { writeFileAtomic } from '../output.js';
 import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
 import { writeHtmlReport } from '../report/html.js';
-import type { Report } from '../report/report.js';
 import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
 import { buildSettings, KERNELS, parseChoice, parseInteger, type MachineOptions } from './options.js';
-import { CompressionPool } from '../compress/pool.js';
-import { simulateMany, type RunSettings } from '../sim/simulate.js';
-import { progressFor } from './progress.js';
-import { CODEC_MODULE_ENV } from './run.js';
+import type { RunSettings } from '../sim/simulate.js';
+import { replayConfigurations } from './run.js';
 
 function labelOf(s: RunSettings): string {
   return s.machine.zswapEnabled ? `${s.compressor} ${s.machine.zpool} ${s.machine.max_pool_percent}% k${s.machine.kernel}` : 'baseline';
@@ -63,22 +60,8 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
 
   // One read of the trace feeds every configuration; one pool serves them all.
   const all = [baseline, ...configs];
-  const threads = baseline.threads;
-  const codecModule = io.env[CODEC_MODULE_ENV] || undefined;
-  const pool = threads > 0 ? new CompressionPool({ threads, codec: all[0].compressor, codecModule }) : undefined;
-  const progress = progressFor(io, trace, `${all.length} configurations`, opts);
-  let reports: Report[];
-  try {
-    const results = await simulateMany(
-      trace,
-      all.map((settings) => ({ settings, pool: pool?.forCodec(settings.compressor), label: labelOf(settings) })),
-      { codecModule, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
-    );
-    reports = results.map((r) => r.report);
-  } finally {
-    progress.stop();
-    await pool?.close();
-  }
+  const results = await replayConfigurations(trace, all.map((settings) => ({ settings, label: labelOf(settings) })), io, opts);
+  const reports = results.map((r) => r.report);
 
   // files first: a file that cannot be written is status 2, with nothing printed
   if (opts.csv) await writeFileAtomic(opts.csv, compareCsv(reports));

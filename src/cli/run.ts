@@ -3,7 +3,7 @@ import { CompressionPool } from '../compress/pool.js';
 import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt, formatSummary } from '../report/summary.js';
 import { progressFor } from './progress.js';
-import { simulate, type RunSettings, type SimResult, type SimulateOptions } from '../sim/simulate.js';
+import { simulateMany, type RunSettings, type SimResult } from '../sim/simulate.js';
 import { buildSettings, type MachineOptions } from './options.js';
 import type { CliIo } from './io.js';
 
@@ -19,35 +19,37 @@ export interface RunCliOptions extends MachineOptions {
  */
 export const CODEC_MODULE_ENV = 'ZSWAP_SIM_CODEC_MODULE';
 
-/** Runs one configuration with its own worker pool (when threads > 0). */
-export async function simulateWithPool(
+/**
+ * Replays the trace under the given configurations from one read, with one
+ * worker pool for all of them (when --threads > 0) and a progress bar on a
+ * terminal. `run` passes one configuration, `compare` several.
+ */
+export async function replayConfigurations(
   trace: string,
-  settings: RunSettings,
+  configurations: { settings: RunSettings; label: string }[],
   io: CliIo,
-  extra: Omit<SimulateOptions, 'pool' | 'codecModule'> = {},
-): Promise<SimResult> {
+  opts: { json?: boolean; quiet?: boolean },
+): Promise<SimResult[]> {
   const codecModule = io.env[CODEC_MODULE_ENV] || undefined;
-  const pool = settings.threads > 0 ? new CompressionPool({ threads: settings.threads, codec: settings.compressor, codecModule }) : undefined;
-  try {
-    return await simulate(trace, settings, { ...extra, pool, codecModule });
-  } finally {
-    await pool?.close();
-  }
-}
-
-/** simulateWithPool with a progress bar on a terminal. */
-export async function simulateShowing(trace: string, settings: RunSettings, io: CliIo, label: string, opts: { json?: boolean; quiet?: boolean }): Promise<SimResult> {
+  const threads = configurations[0].settings.threads;
+  const pool = threads > 0 ? new CompressionPool({ threads, codec: configurations[0].settings.compressor, codecModule }) : undefined;
+  const label = configurations.length === 1 ? configurations[0].label : `${configurations.length} configurations`;
   const progress = progressFor(io, trace, label, opts);
   try {
-    return await simulateWithPool(trace, settings, io, { onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) });
+    return await simulateMany(
+      trace,
+      configurations.map(({ settings, label }) => ({ settings, label, pool: pool?.forCodec(settings.compressor) })),
+      { codecModule, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
+    );
   } finally {
     progress.stop();
+    await pool?.close();
   }
 }
 
 export async function runCommand(trace: string, opts: RunCliOptions, io: CliIo): Promise<number> {
   const settings = buildSettings(opts, trace);
-  const { report, exitCode } = await simulateShowing(trace, settings, io, settings.compressor, opts);
+  const [{ report, exitCode }] = await replayConfigurations(trace, [{ settings, label: settings.compressor }], io, opts);
   if (opts.html) await writeHtmlReport(opts.html, [report]);
   if (opts.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else io.out(formatSummary(report));

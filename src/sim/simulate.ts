@@ -1,8 +1,7 @@
 /*
- * Replaying a trace: the edge that joins the trace reader, the pure machine
- * (one per configuration: `simulate` runs one, `simulateMany` several from a
- * single read) and optionally the compression pool, and produces the reports
- * and the exit status.
+ * Replaying a trace: the edge that joins the trace reader, the pure machines
+ * (one per configuration, all fed from a single read) and optionally the
+ * compression pool, and produces the reports and the exit statuses.
  *
  * In-process (--threads 0) each record goes straight from the reader to the
  * machine. With a pool, the reader runs ahead of the machine through a
@@ -39,8 +38,6 @@ export interface BatchCompressor {
 }
 
 export interface SimulateOptions {
-  /** Compress reclaim batches here instead of in-process. */
-  pool?: BatchCompressor;
   /** A module exporting `createCodec(name)` to use instead of the registry. */
   codecModule?: string;
   onProgress?: (fileBytesRead: number, records: number, swapouts: number) => void;
@@ -115,11 +112,6 @@ class Replay {
   }
 }
 
-export async function simulate(tracePath: string, settings: RunSettings, options: SimulateOptions = {}): Promise<SimResult> {
-  const [result] = await simulateMany(tracePath, [{ settings, pool: options.pool }], options);
-  return result;
-}
-
 export interface Configuration {
   settings: RunSettings;
   pool?: BatchCompressor;
@@ -133,7 +125,7 @@ export interface Configuration {
  * wall time is its own replay plus the shared reading, as if it had run
  * alone. Memory is that of all the machines together.
  */
-export async function simulateMany(tracePath: string, configurations: Configuration[], options: Omit<SimulateOptions, 'pool'> = {}): Promise<SimResult[]> {
+export async function simulateMany(tracePath: string, configurations: Configuration[], options: SimulateOptions = {}): Promise<SimResult[]> {
   const replays: Replay[] = [];
   for (const c of configurations) {
     const codec = await loadCodec(c.settings.compressor, options.codecModule);
