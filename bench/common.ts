@@ -4,7 +4,7 @@
  * JSON result per benchmark in bench/results/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CACHE = join(ROOT, 'bench', '.cache');
 export const RESULTS = join(ROOT, 'bench', 'results');
 export const CLI = join(ROOT, 'bin', 'zswap-sim.js');
+/** The V8 flags bin/zswap-sim.js starts Node with: a benchmark child that runs the CLI in-process uses them too. */
+export const NODE_FLAGS = ['--max-semi-space-size=4'];
 
 /** A trace made by `trace gen`, generated once and reused. */
 export function generatedTrace(workload: string, pages: number, ops: number, gzip: boolean, seed = 1): string {
@@ -47,3 +49,18 @@ export function saveResult(name: string, data: unknown): string {
 }
 
 export const fmt = (v: number, digits = 1): string => v.toFixed(digits);
+
+/**
+ * This process's peak RSS in MB, from /proc/self/status (VmHWM). Not
+ * getrusage's ru_maxrss: Linux carries that across execve, so a child started
+ * by a large benchmark parent would report the parent's size as its own.
+ */
+export function peakRssMB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}

@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readTrace } from '../src/trace/reader.js';
 import { summarize } from '../src/stats/median.js';
-import { fmt, generatedTrace, machineDescription, printTable, saveResult } from './common.js';
+import { NODE_FLAGS, fmt, generatedTrace, machineDescription, peakRssMB, printTable, saveResult } from './common.js';
 
 interface ChildResult {
   seconds: number;
@@ -27,7 +27,7 @@ async function child(file: string): Promise<void> {
     records++;
   });
   const seconds = (performance.now() - t0) / 1000;
-  const out: ChildResult = { seconds, records, textBytes: s.textBytes, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  const out: ChildResult = { seconds, records, textBytes: s.textBytes, maxRssMB: peakRssMB() };
   process.stdout.write(JSON.stringify(out));
 }
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const file = generatedTrace('mixed', pages, ops, gzip);
     const samples: ChildResult[] = [];
     for (let i = 0; i < runs; i++) {
-      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [...NODE_FLAGS, fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8' });
       samples.push(JSON.parse(out) as ChildResult);
     }
     const mbps = summarize(samples.map((s) => s.textBytes / 1e6 / s.seconds));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { cli, traceFile } from './helpers.js';
@@ -20,6 +21,14 @@ describe('CLI shell', () => {
     const { code, stdout } = await cli('--version');
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('the installed command runs through its shebang, with a report and status 0', () => {
+    // bin/zswap-sim.js starts Node with V8 flags (`env -S`); npm links it as the `zswap-sim` command
+    const r = spawnSync('bin/zswap-sim.js', ['run', 'test/fixtures/basic.trace', '--ram', '8p', '--swap', '64p', '--threads', '1', '--json'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).vm.accesses).toBeGreaterThan(0);
   });
 
   const BAD: [string[], string][] = [
@@ -132,6 +141,9 @@ describe('run', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/BUG: duplicate store to swap type 0 offset \d+ \(held by AS 1 VPN 0x[0-9a-f]+\) at test\/fixtures\/dup\.trace\.gz:\d+/);
     expect(stderr).toMatch(/recent history of the slot[\s\S]*store ok[\s\S]*swapin from zswap[\s\S]*rewritten in the swap cache/);
+    // the owner recorded at allocation is the page the BUG line names
+    const owner = /held by (AS 1 VPN 0x[0-9a-f]+)/.exec(stderr)![1];
+    expect(stderr).toMatch(new RegExp(`line \\d+: allocated to ${owner}\n`));
   });
 
   it('without pool pressure, overwrite counts duplicates and reject fails them; both exit 0', async () => {

@@ -27,6 +27,12 @@ describe('compression pool', () => {
         const local = createCodec(codec);
         expect(out.map((o) => [...o.block])).toEqual(pages.map((p) => [...local.compress(p)]));
         expect(out.every((o) => o.ns > 0)).toBe(true);
+        // each block comes with the digest of the page it was made from
+        const want = new Int32Array(4);
+        out.forEach((o, i) => {
+          digestPage(pages[i], want);
+          expect([...o.digest!], `page ${i}`).toEqual([...want]);
+        });
       } finally {
         await pool.close();
       }

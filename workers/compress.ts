@@ -1,21 +1,26 @@
 /*
  * The worker side of the compression pool (src/compress/protocol.ts):
  *  - compress: a batch of pages with one codec, each page timed where the
- *    work is done, answered with one transferred buffer;
+ *    work is done, answered with one transferred buffer that also carries
+ *    each page's digest (the main thread's verification needs it);
  *  - digest: decompress stored blocks and digest the pages, for the final
  *    check of a run.
- * Codecs are made once per worker and name.
+ * Codecs are made once per worker and name. The codecs the pool names in
+ * its workerData are made and warmed up (src/compress/warmup.ts) as soon as
+ * the worker starts; piscina sends no task before this module has loaded.
  */
+import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
 import type { Codec } from '../src/compress/codec.js';
 import { loadCodec } from '../src/compress/registry.js';
 import { packResult, unpackBlocks, type CompressTask, type DigestTask, type PoolTask } from '../src/compress/protocol.js';
 import { digestPage } from '../src/mm/digest.js';
+import { warmUp } from '../src/compress/warmup.js';
 import { PAGE_SIZE } from '../src/page.js';
 
 const codecs = new Map<string, Codec>();
 
-async function codecFor(task: PoolTask): Promise<Codec> {
+async function codecFor(task: Pick<PoolTask, 'codec' | 'codecModule'>): Promise<Codec> {
   const key = `${task.codecModule ?? ''}|${task.codec}`;
   let codec = codecs.get(key);
   if (codec === undefined) {
@@ -25,17 +30,30 @@ async function codecFor(task: PoolTask): Promise<Codec> {
   return codec;
 }
 
+/** What the pool tells its workers at start-up. */
+export interface WorkerSetup {
+  warm: { codec: string; codecModule?: string }[];
+}
+
+for (const w of (workerData as WorkerSetup | null)?.warm ?? []) {
+  // a codec that cannot load is reported by the first task that needs it
+  const codec = await codecFor(w).catch(() => null);
+  if (codec !== null) warmUp(codec);
+}
+
 function compress(codec: Codec, task: CompressTask): ArrayBuffer {
   const pages = new Uint8Array(task.pages);
   const blocks: Uint8Array[] = [];
   const ns: number[] = [];
+  const digests = new Int32Array(4 * task.count);
   for (let i = 0; i < task.count; i++) {
     const page = pages.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
     const t0 = performance.now();
     blocks.push(codec.compress(page));
     ns.push((performance.now() - t0) * 1e6);
+    digestPage(page, digests.subarray(4 * i, 4 * i + 4));
   }
-  return packResult(blocks, ns);
+  return packResult(blocks, ns, digests);
 }
 
 function digest(codec: Codec, task: DigestTask): ArrayBuffer {

@@ -5,16 +5,21 @@
  * compress and rebuilt on decompress. The library throws strings, which are
  * wrapped in Errors here.
  */
-import lz4 from 'lz4-wasm-nodejs';
+import { createRequire } from 'node:module';
+import type * as Lz4Wasm from 'lz4-wasm-nodejs';
 import { PAGE_SIZE } from '../page.js';
 import type { Codec } from './codec.js';
+
+// Loaded with the first codec (the WebAssembly instance costs ~5 MB per thread)
+const require = createRequire(import.meta.url);
 
 export class Lz4Codec implements Codec {
   readonly name = 'lz4';
   private framed = new Uint8Array(4 + PAGE_SIZE * 2);
+  private readonly lz4 = require('lz4-wasm-nodejs') as typeof Lz4Wasm;
 
   compress(page: Uint8Array): Uint8Array {
-    return lz4.compress(page).subarray(4);
+    return this.lz4.compress(page).subarray(4);
   }
 
   decompress(block: Uint8Array, dst: Uint8Array): void {
@@ -27,7 +32,7 @@ export class Lz4Codec implements Codec {
     framed.set(block, 4);
     let out: Uint8Array;
     try {
-      out = lz4.decompress(framed.subarray(0, block.length + 4));
+      out = this.lz4.decompress(framed.subarray(0, block.length + 4));
     } catch (e) {
       throw new Error(`lz4 decompression failed: ${String(e)}`);
     }

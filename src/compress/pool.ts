@@ -14,6 +14,7 @@ import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
+import type { WorkerSetup } from '../../workers/compress.js';
 import { packBlocks, packPages, unpackResult, type CompressTask, type DigestTask } from './protocol.js';
 
 /** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
@@ -29,6 +30,8 @@ export interface PoolOptions {
   codec: string;
   codecModule?: string;
   workerFile?: string;
+  /** Codecs the workers load and warm up as they start (default: `codec`). */
+  warm?: string[];
 }
 
 export class CompressionPool implements BatchCompressor {
@@ -42,6 +45,7 @@ export class CompressionPool implements BatchCompressor {
     this.workers = Math.max(1, Math.min(options.threads, 4 * availableParallelism()));
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
+      workerData: { warm: (options.warm ?? [options.codec]).map((codec) => ({ codec, codecModule: options.codecModule })) } satisfies WorkerSetup,
       minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: 60_000,
@@ -53,6 +57,11 @@ export class CompressionPool implements BatchCompressor {
       // busy workers each spent ~20 % more time per deflate page than one;
       // with plain message passing, ~5 %.
       atomics: 'disabled',
+      // A worker's young generation would otherwise grow to V8's default (tens
+      // of MB each) for what are short-lived codec buffers: measured on a
+      // 46 MB machine, 2 MB keeps two workers' peak RSS ~50 MB lower for
+      // ~2 % of deflate throughput.
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
     });
     // A worker that dies between tasks must not go unnoticed either.
     this.piscina.on('error', (e: unknown) => {
@@ -86,8 +95,8 @@ export class CompressionPool implements BatchCompressor {
     const results = await this.settle(runs, codec);
     const out: CompressedPage[] = [];
     for (const buf of results) {
-      const { blocks, ns } = unpackResult(buf);
-      blocks.forEach((block, i) => out.push({ block, ns: ns[i] }));
+      const { blocks, ns, digests } = unpackResult(buf);
+      blocks.forEach((block, i) => out.push({ block, ns: ns[i], digest: digests.subarray(4 * i, 4 * i + 4) }));
     }
     return out;
   }

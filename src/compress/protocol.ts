@@ -4,7 +4,11 @@
  * A task carries a batch of pages in one transferred ArrayBuffer; the reply
  * is one transferred ArrayBuffer too (piscina moves a single transferable):
  *
- *   u32 count | u32 lengths[count] | (pad to 8) | f64 ns[count] | blocks…
+ *   u32 count | u32 lengths[count] | (pad to 8) | f64 ns[count] |
+ *   i32 digests[4 × count] | blocks…
+ *
+ * The digests are those of the pages as compressed (src/mm/digest.ts), so
+ * the main thread need not hash a page a worker has already read.
  *
  * Blocks follow each other in page order. Nothing is copied through the
  * structured clone but the small task object.
@@ -67,22 +71,26 @@ export function unpackBlocks(buf: ArrayBuffer): Uint8Array[] {
 export interface CompressedBatch {
   blocks: Uint8Array[];
   ns: Float64Array;
+  /** 4 words per page. */
+  digests: Int32Array;
 }
 
-function layout(count: number): { nsOffset: number; dataOffset: number } {
+function layout(count: number): { nsOffset: number; digestOffset: number; dataOffset: number } {
   const headerEnd = 4 * (1 + count);
   const nsOffset = (headerEnd + 7) & ~7;
-  return { nsOffset, dataOffset: nsOffset + 8 * count };
+  const digestOffset = nsOffset + 8 * count;
+  return { nsOffset, digestOffset, dataOffset: digestOffset + 16 * count };
 }
 
-/** Packs compressed blocks and timings into one buffer (worker side). */
-export function packResult(blocks: Uint8Array[], ns: number[]): ArrayBuffer {
+/** Packs compressed blocks, timings and the pages' digests into one buffer (worker side). */
+export function packResult(blocks: Uint8Array[], ns: number[], digests: Int32Array): ArrayBuffer {
   const count = blocks.length;
-  const { nsOffset, dataOffset } = layout(count);
+  const { nsOffset, digestOffset, dataOffset } = layout(count);
   const total = dataOffset + blocks.reduce((s, b) => s + b.length, 0);
   const buf = new ArrayBuffer(total);
   const head = new Uint32Array(buf, 0, 1 + count);
   const times = new Float64Array(buf, nsOffset, count);
+  new Int32Array(buf, digestOffset, 4 * count).set(digests);
   const bytes = new Uint8Array(buf);
   head[0] = count;
   let at = dataOffset;
@@ -98,16 +106,17 @@ export function packResult(blocks: Uint8Array[], ns: number[]): ArrayBuffer {
 /** Unpacks a worker's reply into views on the transferred buffer (pool side). */
 export function unpackResult(buf: ArrayBuffer): CompressedBatch {
   const count = new Uint32Array(buf, 0, 1)[0];
-  const { nsOffset, dataOffset } = layout(count);
+  const { nsOffset, digestOffset, dataOffset } = layout(count);
   const lengths = new Uint32Array(buf, 4, count);
   const ns = new Float64Array(buf, nsOffset, count);
+  const digests = new Int32Array(buf, digestOffset, 4 * count);
   const blocks: Uint8Array[] = [];
   let at = dataOffset;
   for (let i = 0; i < count; i++) {
     blocks.push(new Uint8Array(buf, at, lengths[i]));
     at += lengths[i];
   }
-  return { blocks, ns };
+  return { blocks, ns, digests };
 }
 
 /** Copies pages into one transferable buffer. */

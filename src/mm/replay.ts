@@ -104,6 +104,40 @@ const SWAPPED = 2;
 const MAX_CORRUPT_REPORTED = 100;
 const HISTORY_DEPTH = 12;
 
+/** What happened to a slot, for the history a `--duplicate bug` report prints. */
+const enum SlotEvent {
+  rewrittenKept,
+  swapinZswap,
+  swapinDevice,
+  storeOk,
+  storeFailed,
+  allocated,
+  reclaimedClean,
+  freed,
+  writeback,
+}
+
+/** The history's (line, event, arg, page) tuples as text, oldest first. */
+function formatHistory(h: readonly (number | Page | null)[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < h.length; i += 4) {
+    const [line, event, arg, page] = [h[i] as number, h[i + 1] as SlotEvent, h[i + 2] as number, h[i + 3] as Page | null];
+    const text = [
+      'rewritten in the swap cache, slot kept (dirty)',
+      'swapin from zswap',
+      'swapin from device',
+      'store ok',
+      `store failed (${arg})`,
+      `allocated to AS ${page?.as} VPN 0x${page?.vpn.toString(16)}`,
+      'reclaimed from a clean swap-cache page (vm_swap_full)',
+      'freed',
+      'zswap writeback to device',
+    ][event];
+    out.push(`line ${line}: ${text}`);
+  }
+  return out;
+}
+
 export class Page {
   state = RESIDENT;
   dirty = true;
@@ -145,7 +179,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   private readonly prepared = new Map<Page, { version: number; compressed: CompressedPage }>();
   private readonly scratch = new Uint8Array(PAGE_SIZE);
   private readonly digestOut = new Int32Array(4);
-  private readonly history: Map<number, string[]> | null;
+  /** Recent events per slot (--duplicate bug only): flat (line, event, arg, page) tuples, formatted only for a report. */
+  private readonly history: Map<number, (number | Page | null)[]> | null;
 
   constructor(
     readonly config: MachineConfig,
@@ -252,7 +287,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     this.lru.moveToHead(page.lru);
     if (page.type < 0) return;
     if (this.config.swapcacheWrite === 'free') this.deleteFromSwapCache(page);
-    else this.noteHistory(page.type, page.offset, 'rewritten in the swap cache, slot kept (dirty)');
+    else this.noteHistory(page.type, page.offset, SlotEvent.rewrittenKept);
   }
 
   /** §3 step 3: a major fault on a swapped page. */
@@ -269,7 +304,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       this.readDevice(type, offset, dst);
       this.io.pswpin++;
     }
-    if (this.history !== null) this.noteHistory(type, offset, `swapin from ${source}`);
+    this.noteHistory(type, offset, source === 'zswap' ? SlotEvent.swapinZswap : SlotEvent.swapinDevice);
     this.verify.loads_checked++;
     this.check(page, dst, source, 'fault');
     page.state = RESIDENT;
@@ -338,17 +373,25 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
    * Pages near the LRU tail that eviction will hand to zswap for compression
    * (dirty or slotless, and not same-filled when those are stored as a
    * word), in eviction order: of the `count` pages after the first `skip`,
-   * those with no block compressed ahead for their current content.
+   * those with no block compressed ahead for their current content and not
+   * in `pending` (pages the caller is already having compressed).
    */
-  storeCandidates(skip: number, count: number): Page[] {
+  storeCandidates(skip: number, count: number, pending?: ReadonlySet<Page> | ReadonlyMap<Page, unknown>): Page[] {
     const out: Page[] = [];
     let p = this.lru.tail();
     for (let i = 0; p !== null && i < skip + count; p = p.lru.prev!.owner, i++) {
-      if (i < skip || (!p.dirty && p.type >= 0)) continue;
+      if (i < skip || (!p.dirty && p.type >= 0) || pending?.has(p)) continue;
       if (this.prepared.get(p)?.version === p.version) continue;
       if (this.config.same_filled_pages && isSameFilled(this.slab.page(p.frame))) continue;
       out.push(p);
     }
+    return out;
+  }
+
+  /** The next `count` pages reclaim will take, oldest first (the LRU tail). */
+  nextVictims(count: number): Page[] {
+    const out: Page[] = [];
+    for (let p = this.lru.tail(); p !== null && out.length < count; p = p.lru.prev!.owner) out.push(p);
     return out;
   }
 
@@ -384,18 +427,20 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       return;
     }
     const content = this.slab.page(page.frame);
+    const compressed = ahead !== undefined && ahead.version === page.version ? ahead.compressed : null;
     if (!page.digestValid) {
-      digestPage(content, page.digest);
+      if (compressed?.digest !== undefined) page.digest.set(compressed.digest);
+      else digestPage(content, page.digest);
       page.digestValid = true;
     }
     if (page.type < 0) this.allocateSlot(page);
     const { type, offset } = page;
     this.swap.duplicate(type, offset); // try_to_unmap: the PTE now holds the entry
     this.io.swapouts++;
-    this.zswap.prepared = ahead !== undefined && ahead.version === page.version ? ahead.compressed : null;
+    this.zswap.prepared = compressed;
     const ret = this.frontswap.store(type, offset, content);
     this.zswap.prepared = null;
-    if (this.history !== null) this.noteHistory(type, offset, ret === 0 ? 'store ok' : `store failed (${ret})`);
+    this.noteHistory(type, offset, ret === 0 ? SlotEvent.storeOk : SlotEvent.storeFailed, ret);
     this.zswap.runQueuedShrink();
     if (ret !== 0) this.writeDevice(type, offset, content);
     this.slab.release(page.frame);
@@ -416,7 +461,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     page.type = type;
     page.offset = this.swap.allocated;
     this.owners[type][page.offset] = page;
-    if (this.history !== null) this.noteHistory(type, page.offset, `allocated to AS ${page.as} VPN 0x${page.vpn.toString(16)}`);
+    this.noteHistory(type, page.offset, SlotEvent.allocated, 0, page);
   }
 
   // ---- hosts: swapfile, zswap, zbud ---------------------------------------
@@ -425,7 +470,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     const page = this.owners[type][offset];
     // try_to_free_swap: only a clean page that is not under writeback (SPEC §4)
     if (page === undefined || page.state !== RESIDENT || page.dirty) return false;
-    this.noteHistory(type, offset, 'reclaimed from a clean swap-cache page (vm_swap_full)');
+    this.noteHistory(type, offset, SlotEvent.reclaimedClean);
     this.deleteFromSwapCache(page);
     return true;
   }
@@ -437,7 +482,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       this.slab.release(copy);
       this.deviceCopy[type][offset] = -1;
     }
-    this.noteHistory(type, offset, 'freed');
+    this.noteHistory(type, offset, SlotEvent.freed);
   }
 
   slotState(type: number, offset: number): number {
@@ -445,14 +490,14 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   }
 
   writeToDevice(type: number, offset: number, page: Uint8Array): void {
-    this.noteHistory(type, offset, 'zswap writeback to device');
+    this.noteHistory(type, offset, SlotEvent.writeback);
     this.writeDevice(type, offset, page);
   }
 
   duplicateBug(type: number, offset: number): never {
     const owner = this.owners[type][offset];
     const who = owner ? ` (held by AS ${owner.as} VPN 0x${owner.vpn.toString(16)})` : '';
-    const history = this.history?.get(this.historyKey(type, offset)) ?? [];
+    const history = formatHistory(this.history?.get(this.historyKey(type, offset)) ?? []);
     throw new DuplicateStoreBug(
       `BUG: duplicate store to swap type ${type} offset ${offset}${who} at ${this.config.traceName}:${this.line}: ` +
         `zswap already holds an entry for this slot (--duplicate bug)\n` +
@@ -567,8 +612,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     return type * 2 ** 32 + offset;
   }
 
-  /** Remembers a slot event (with --duplicate bug only; callers skip building costly strings otherwise). */
-  private noteHistory(type: number, offset: number, event: string): void {
+  /** Remembers a slot event (with --duplicate bug only), as numbers: text is made only if a BUG is reported. */
+  private noteHistory(type: number, offset: number, event: SlotEvent, arg = 0, page: Page | null = null): void {
     if (this.history === null) return;
     const key = this.historyKey(type, offset);
     let h = this.history.get(key);
@@ -576,8 +621,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       h = [];
       this.history.set(key, h);
     }
-    h.push(`line ${this.line}: ${event}`);
-    if (h.length > HISTORY_DEPTH) h.shift();
+    h.push(this.line, event, arg, page);
+    if (h.length > HISTORY_DEPTH * 4) h.splice(0, 4);
   }
 
   // ---- invariants ---------------------------------------------------------

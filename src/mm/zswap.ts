@@ -84,6 +84,8 @@ export class CompressionStats {
 export interface CompressedPage {
   block: Uint8Array;
   ns: number;
+  /** The page's digest (src/mm/digest.ts), when the compressor computed it too. */
+  digest?: Int32Array;
 }
 
 /** What zswap needs from the machine around it. */
