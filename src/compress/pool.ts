@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
@@ -34,6 +35,9 @@ export interface PoolOptions {
   warm?: string[];
 }
 
+/** Blocks per final-check task, at most: ~2 MB of lz4 blocks, ~10–20 ms of work. */
+const DIGEST_TASK_BLOCKS = 1024;
+
 export class CompressionPool implements BatchCompressor {
   private readonly piscina: Piscina;
   private failure: CompressorError | null = null;
@@ -43,6 +47,10 @@ export class CompressionPool implements BatchCompressor {
 
   constructor(private readonly options: PoolOptions) {
     this.workers = Math.max(1, Math.min(options.threads, 4 * availableParallelism()));
+    // Workers created from now on see a `gc` function: they use it to free
+    // the dead buffers a codec leaves behind (workers/compress.ts). The
+    // main thread's own context is unaffected.
+    setFlagsFromString('--expose-gc');
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
       workerData: { warm: (options.warm ?? [options.codec]).map((codec) => ({ codec, codecModule: options.codecModule })) } satisfies WorkerSetup,
@@ -103,19 +111,26 @@ export class CompressionPool implements BatchCompressor {
 
   /**
    * Decompresses stored blocks and digests the pages, spread over the
-   * threads: 4 words per block, in order.
+   * threads: 4 words per block, in order. The blocks are views into the
+   * pool; they are copied into tasks a slice at a time, with at most two
+   * tasks per thread in flight, so the check of a large pool does not hold a
+   * second copy of it.
    */
   async digestBlocks(blocks: Uint8Array[], codec = this.options.codec): Promise<Int32Array> {
     if (this.failure) throw this.failure;
     const out = new Int32Array(4 * blocks.length);
-    const per = Math.max(64, Math.ceil(blocks.length / (this.workers * 4)));
-    const runs: Promise<ArrayBuffer>[] = [];
-    for (let start = 0; start < blocks.length; start += per) {
-      const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
-      runs.push(this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>);
-    }
-    const results = await this.settle(runs, codec);
-    results.forEach((buf, i) => out.set(new Int32Array(buf), 4 * i * per));
+    const per = Math.max(64, Math.min(DIGEST_TASK_BLOCKS, Math.ceil(blocks.length / (2 * this.workers))));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < blocks.length) {
+        const start = next;
+        next += per;
+        const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
+        const [digests] = await this.settle([this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>], codec);
+        out.set(new Int32Array(digests), 4 * start);
+      }
+    };
+    await Promise.all(Array.from({ length: 2 * this.workers }, lane));
     return out;
   }
 
