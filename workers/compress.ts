@@ -9,7 +9,6 @@
  * its workerData are made and warmed up (src/compress/warmup.ts) as soon as
  * the worker starts; piscina sends no task before this module has loaded.
  */
-import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
 import type { Codec } from '../src/compress/codec.js';
@@ -17,6 +16,7 @@ import { loadCodec } from '../src/compress/registry.js';
 import { packResult, unpackBlocks, type CompressTask, type DigestTask, type PoolTask } from '../src/compress/protocol.js';
 import { digestPage } from '../src/mm/digest.js';
 import { warmUp } from '../src/compress/warmup.js';
+import { collectDeadBuffers } from '../src/gc.js';
 import { PAGE_SIZE } from '../src/page.js';
 
 const codecs = new Map<string, Codec>();
@@ -68,20 +68,12 @@ function digest(codec: Codec, task: DigestTask): ArrayBuffer {
   return out.buffer;
 }
 
-/**
- * A codec like fflate allocates ~185 KB of typed arrays per page, which V8
- * frees only when a collection runs, and a worker's small heap seldom fills:
- * tens of MB of dead buffers per worker piled up. The pool exposes `gc`
- * (src/compress/pool.ts); a minor collection once the external memory passes
- * this bound keeps it down for ~2 % of deflate's time, and almost never runs
- * for codecs that allocate little.
- */
-const GC_EXTERNAL_BYTES = 8 << 20;
-const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+/** Dead codec buffers a worker may carry before it collects them (src/gc.ts): ~2 % of deflate's time. */
+const DEAD_BUFFER_BYTES = 8 << 20;
 
 export default async function run(task: PoolTask): Promise<unknown> {
   const codec = await codecFor(task);
   const reply = task.kind === 'compress' ? compress(codec, task) : digest(codec, task);
-  if (collect !== undefined && getHeapStatistics().external_memory > GC_EXTERNAL_BYTES) collect({ type: 'minor' });
+  collectDeadBuffers(DEAD_BUFFER_BYTES);
   return move(reply);
 }

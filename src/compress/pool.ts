@@ -9,7 +9,6 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
@@ -47,10 +46,6 @@ export class CompressionPool implements BatchCompressor {
 
   constructor(private readonly options: PoolOptions) {
     this.workers = Math.max(1, Math.min(options.threads, 4 * availableParallelism()));
-    // Workers created from now on see a `gc` function: they use it to free
-    // the dead buffers a codec leaves behind (workers/compress.ts). The
-    // main thread's own context is unaffected.
-    setFlagsFromString('--expose-gc');
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
       workerData: { warm: (options.warm ?? [options.codec]).map((codec) => ({ codec, codecModule: options.codecModule })) } satisfies WorkerSetup,
@@ -104,7 +99,8 @@ export class CompressionPool implements BatchCompressor {
     const out: CompressedPage[] = [];
     for (const buf of results) {
       const { blocks, ns, digests } = unpackResult(buf);
-      blocks.forEach((block, i) => out.push({ block, ns: ns[i], digest: digests.subarray(4 * i, 4 * i + 4) }));
+      // copies: a block may wait long for its eviction, and a view would keep the whole reply alive
+      blocks.forEach((block, i) => out.push({ block: block.slice(), ns: ns[i], digest: digests.slice(4 * i, 4 * i + 4) }));
     }
     return out;
   }

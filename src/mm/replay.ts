@@ -282,6 +282,7 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   private writeResident(page: Page, data: Uint8Array): void {
     this.slab.page(page.frame).set(data);
     page.version++;
+    this.prepared.delete(page); // a block compressed ahead is stale now
     page.dirty = true;
     page.digestValid = false;
     this.lru.moveToHead(page.lru);
