@@ -118,7 +118,7 @@ export class CompressionPool implements BatchCompressor {
     const per = Math.max(64, Math.min(DIGEST_TASK_BLOCKS, Math.ceil(blocks.length / (2 * this.workers))));
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < blocks.length) {
+      while (next < blocks.length && this.failure === null) {
         const start = next;
         next += per;
         const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };

@@ -251,8 +251,10 @@ async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Pro
 /** Reclaim batches compressed ahead: the current one, then this many more. */
 const LOOKAHEAD_BATCHES = 8;
 /**
- * Pages per worker task, at most: enough to make a task's fixed cost (~70–100
- * µs of piscina round trip, measured) small next to lz4's ~17 µs a page.
+ * Pages per batch sent to the pool, at most; the pool splits a batch among
+ * its threads. Measured at two threads: 32-page tasks beat 8–16 for lz4 (a
+ * task's fixed cost is ~70–100 µs of piscina round trip, lz4's ~17 µs a
+ * page), and unsplit 64-page tasks balanced two deflate workers worse.
  */
 const MAX_CHUNK = 64;
 
@@ -266,7 +268,7 @@ const MAX_CHUNK = 64;
 class CompressAhead {
   private readonly inflight = new Map<Page, Promise<void>>();
   private failure: unknown = null;
-  /** Pages per task: the lookahead window shared among the threads, two tasks each. */
+  /** Pages per batch sent to the pool: the lookahead window shared among the threads, two batches each. */
   private readonly chunk: number;
 
   constructor(
