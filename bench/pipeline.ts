@@ -14,7 +14,7 @@
  *                         trace there is (deflate is ~80 % of an in-process run)
  *   deflate zipf          skewed reuse over 32 MiB of pages in 16 MiB of RAM,
  *                         pool outside RAM and large enough not to fill: faults,
- *                         rewrites and mispredicted evictions (deflate ~55 %)
+ *                         rewrites and mispredicted evictions (deflate ~70 %)
  *   brotli:9 zipf         the same with a codec that costs ~2 ms a page: how
  *                         far the pipeline itself scales
  * Targets (README, Performance): lz4 best run ÷ bare ≥ 0.8; deflate write
