@@ -62,6 +62,27 @@ describe('compression pool', () => {
     }
   });
 
+  it('a decompressor that throws ends the run with status 70 and the cause', async () => {
+    // the first block read back (a fault's load, or the final check) throws
+    for (const threads of ['0', '2']) {
+      const r = await runWith(fixture('corrupting'), threads);
+      expect(r.code, `threads ${threads}`).toBe(70);
+      expect(r.stderr).toContain('fixture decompressor exploded');
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('one failed slice fails the whole final check in the workers, and the pool stays failed', async () => {
+    const pool = new CompressionPool({ threads: 2, codec: 'fixture', codecModule: fixture('corrupting') });
+    try {
+      const blocks = Array.from({ length: 5000 }, (_, i) => page(i).subarray(0, 100));
+      await expect(pool.digestBlocks(blocks)).rejects.toThrow(/fixture decompressor exploded/);
+      await expect(pool.digestBlocks(blocks.slice(0, 10))).rejects.toBeInstanceOf(CompressorError);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a worker that dies ends the run with status 70', async () => {
     const r = await runWith(fixture('exiting'), '2');
     expect(r.code).toBe(70);
