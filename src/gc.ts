@@ -19,11 +19,24 @@ import { runInNewContext } from 'node:vm';
 type Gc = (options: { type: 'minor' | 'major' }) => void;
 let gc: Gc | null | undefined;
 
+/**
+ * Sets --expose-gc once, on the main thread, before workers start: their
+ * contexts are then made with `gc`, and no thread changes V8's flags while
+ * others run (the pool calls this).
+ */
+export function exposeGcToNewThreads(): void {
+  setFlagsFromString('--expose-gc');
+}
+
 function gcFunction(): Gc | null {
   if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    const f: unknown = runInNewContext('typeof gc === "function" ? gc : null');
-    gc = typeof f === 'function' ? (f as Gc) : null;
+    const own = (globalThis as { gc?: unknown }).gc;
+    if (typeof own === 'function') gc = own as Gc;
+    else {
+      exposeGcToNewThreads();
+      const f: unknown = runInNewContext('typeof gc === "function" ? gc : null');
+      gc = typeof f === 'function' ? (f as Gc) : null;
+    }
   }
   return gc;
 }

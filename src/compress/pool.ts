@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
+import { exposeGcToNewThreads } from '../gc.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
 import type { WorkerSetup } from '../../workers/compress.js';
@@ -46,6 +47,7 @@ export class CompressionPool implements BatchCompressor {
 
   constructor(private readonly options: PoolOptions) {
     this.workers = Math.max(1, Math.min(options.threads, 4 * availableParallelism()));
+    exposeGcToNewThreads(); // the workers collect their codecs' dead buffers (src/gc.ts)
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
       workerData: { warm: (options.warm ?? [options.codec]).map((codec) => ({ codec, codecModule: options.codecModule })) } satisfies WorkerSetup,
