@@ -10,8 +10,10 @@
  * deflate's time; codecs that allocate little seldom reach the bound.
  *
  * `gc` is reached the way test runners reach it (jest's leak detector): the
- * --expose-gc flag, then a fresh context's `gc`. The flag only adds that
- * function to contexts made afterwards; nothing else changes.
+ * --expose-gc flag, set at run time, adds a `gc` function to the contexts
+ * made afterwards and changes nothing else. The pool sets it before its
+ * workers start, so their global context has `gc`; a thread that started
+ * earlier takes it from a fresh context.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
