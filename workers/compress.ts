@@ -5,23 +5,21 @@
  *    each page's digest (the main thread's verification needs it);
  *  - digest: decompress stored blocks and digest the pages, for the final
  *    check of a run.
- * Codecs are made once per worker and name. The codecs the pool names in
- * its workerData are made and warmed up (src/compress/warmup.ts) as soon as
- * the worker starts; piscina sends no task before this module has loaded.
+ * Codecs are made once per worker and name. (Warming them up on synthetic
+ * pages as a worker starts was measured and dropped: it competed with the
+ * replay's start for the cores and made runs 2–8 % slower.)
  */
-import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
 import type { Codec } from '../src/compress/codec.js';
 import { loadCodec } from '../src/compress/registry.js';
 import { packResult, unpackBlocks, type CompressTask, type DigestTask, type PoolTask } from '../src/compress/protocol.js';
 import { digestPage } from '../src/mm/digest.js';
-import { warmUp } from '../src/compress/warmup.js';
 import { collectDeadBuffers } from '../src/gc.js';
 import { PAGE_SIZE } from '../src/page.js';
 
 const codecs = new Map<string, Codec>();
 
-async function codecFor(task: Pick<PoolTask, 'codec' | 'codecModule'>): Promise<Codec> {
+async function codecFor(task: PoolTask): Promise<Codec> {
   const key = `${task.codecModule ?? ''}|${task.codec}`;
   let codec = codecs.get(key);
   if (codec === undefined) {
@@ -29,17 +27,6 @@ async function codecFor(task: Pick<PoolTask, 'codec' | 'codecModule'>): Promise<
     codecs.set(key, codec);
   }
   return codec;
-}
-
-/** What the pool tells its workers at start-up. */
-export interface WorkerSetup {
-  warm: { codec: string; codecModule?: string }[];
-}
-
-for (const w of (workerData as WorkerSetup | null)?.warm ?? []) {
-  // a codec that cannot load is reported by the first task that needs it
-  const codec = await codecFor(w).catch(() => null);
-  if (codec !== null) warmUp(codec);
 }
 
 function compress(codec: Codec, task: CompressTask): ArrayBuffer {

@@ -32,9 +32,7 @@ export async function replayConfigurations(
 ): Promise<SimResult[]> {
   const codecModule = io.env[CODEC_MODULE_ENV] || undefined;
   const threads = configurations[0].settings.threads;
-  // the registry's codecs are warmed up in the workers; a plug-in module's are left as they come
-  const warm = codecModule ? [] : [...new Set(configurations.filter((c) => c.settings.machine.zswapEnabled).map((c) => c.settings.compressor))];
-  const pool = threads > 0 ? new CompressionPool({ threads, codec: configurations[0].settings.compressor, codecModule, warm }) : undefined;
+  const pool = threads > 0 ? new CompressionPool({ threads, codec: configurations[0].settings.compressor, codecModule }) : undefined;
   const label = configurations.length === 1 ? configurations[0].label : `${configurations.length} configurations`;
   const progress = progressFor(io, trace, label, opts);
   try {

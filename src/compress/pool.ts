@@ -15,7 +15,6 @@ import { CompressorError, errorMessage } from '../errors.js';
 import { exposeGcToNewThreads } from '../gc.js';
 import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
-import type { WorkerSetup } from '../../workers/compress.js';
 import { packBlocks, packPages, unpackResult, type CompressTask, type DigestTask } from './protocol.js';
 
 /** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
@@ -31,8 +30,6 @@ export interface PoolOptions {
   codec: string;
   codecModule?: string;
   workerFile?: string;
-  /** Codecs the workers load and warm up as they start (default: `codec`). */
-  warm?: string[];
 }
 
 /** Blocks per final-check task, at most: ~2 MB of lz4 blocks, ~10–20 ms of work. */
@@ -50,7 +47,6 @@ export class CompressionPool implements BatchCompressor {
     exposeGcToNewThreads(); // the workers collect their codecs' dead buffers (src/gc.ts)
     this.piscina = new Piscina({
       filename: options.workerFile ?? defaultWorkerFile(),
-      workerData: { warm: (options.warm ?? [options.codec]).map((codec) => ({ codec, codecModule: options.codecModule })) } satisfies WorkerSetup,
       minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: 60_000,
