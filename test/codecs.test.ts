@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { deflateSync } from 'fflate';
 import lz4 from 'lz4-wasm-nodejs';
 import { CODECS, createCodec, parseCodecName } from '../src/compress/registry.js';
 import { UsageError } from '../src/errors.js';
@@ -54,6 +55,15 @@ describe('codecs', () => {
   it('lz4 stores the raw block: the library output minus its 4-byte length prefix', () => {
     const p = samples()[3][1];
     expect(createCodec('lz4').compress(p)).toEqual(lz4.compress(p).subarray(4));
+  });
+
+  it('deflate[:LEVEL] is exactly SPEC §8: fflate deflateSync(page, { level }) as the ESM import gives it', () => {
+    // the codec loads fflate's CommonJS build lazily; its output must be the same bytes
+    for (const [what, p] of samples()) {
+      for (const level of [1, 6, 9] as const) {
+        expect(createCodec(`deflate:${level}`).compress(p), `${what}, level ${level}`).toEqual(deflateSync(p, { level }));
+      }
+    }
   });
 
   it('fflate deflate and deflate-kernel are raw deflate: node:zlib inflateRaw decodes them', () => {
