@@ -365,3 +365,64 @@ describe('replay: reject-shrink runs while the page is still in the swap cache',
     expect(m.verify.corrupt_loads).toBe(0);
   });
 });
+
+describe('replay: blocks compressed ahead by a worker pool', () => {
+  const lz4 = createCodec('lz4');
+  /** RAM of two pages: after w 0, w 1 the next write evicts VPN 0, the LRU tail. */
+  function twoPages(): Machine {
+    return run(machine({ ramPages: 2, kernel: '3.11' }), w(1, 0, 1), w(1, 1, 2));
+  }
+
+  it('names the pages the next evictions will store, oldest first, leaving out pending and prepared ones', () => {
+    const m = twoPages();
+    const [p0, p1] = m.nextVictims(2);
+    expect([p0.vpn, p1.vpn]).toEqual([0, 1]);
+    expect(m.storeCandidates(0, 2)).toEqual([p0, p1]);
+    expect(m.storeCandidates(1, 1)).toEqual([p1]);
+    expect(m.storeCandidates(0, 2, new Set([p0]))).toEqual([p1]);
+    m.supplyCompressed(p1, p1.version, { block: lz4.compress(P(2)), ns: 1 });
+    expect(m.storeCandidates(0, 2)).toEqual([p0]);
+  });
+
+  it('an eviction stores the block supplied for the current content as it is, and verification checks what it holds', () => {
+    const m = twoPages();
+    const [victim] = m.nextVictims(1);
+    const wrong = lz4.compress(P(99)); // a valid block of other content: only verification can tell
+    m.supplyCompressed(victim, victim.version, { block: wrong, ns: 1 });
+    run(m, w(1, 2, 3));
+    expect(m.zswap.compression.pages).toBe(1);
+    expect(m.zswap.compression.bytesOut).toBe(wrong.length);
+    run(m, r(1, 0));
+    expect(m.verify).toMatchObject({ loads_checked: 1, corrupt_loads: 1 });
+  });
+
+  it('a page rewritten after its block was made is compressed again at eviction', () => {
+    const m = twoPages();
+    const [victim] = m.nextVictims(1);
+    m.supplyCompressed(victim, victim.version, { block: lz4.compress(P(99)), ns: 1 });
+    run(m, w(1, 0, 4), w(1, 1, 5)); // rewrites VPN 0, then makes it the LRU tail again
+    run(m, w(1, 2, 3));
+    expect(m.zswap.compression.bytesOut).toBe(lz4.compress(P(4)).length);
+    run(m, r(1, 0));
+    expect(m.verify).toMatchObject({ loads_checked: 1, corrupt_loads: 0 });
+  });
+
+  it('a block that arrives after its page was rewritten is ignored', () => {
+    const m = twoPages();
+    const [victim] = m.nextVictims(1);
+    const madeAt = victim.version;
+    run(m, w(1, 0, 4), w(1, 1, 5));
+    m.supplyCompressed(victim, madeAt, { block: lz4.compress(P(99)), ns: 1 });
+    expect(m.storeCandidates(0, 1)).toEqual([victim]);
+    run(m, w(1, 2, 3));
+    expect(m.zswap.compression.bytesOut).toBe(lz4.compress(P(4)).length);
+  });
+
+  it('the digest supplied with a block is the one verification keeps for the page', () => {
+    const m = twoPages();
+    const [victim] = m.nextVictims(1);
+    m.supplyCompressed(victim, victim.version, { block: lz4.compress(P(1)), ns: 1, digest: new Int32Array([1, 2, 3, 4]) });
+    run(m, w(1, 2, 3), r(1, 0));
+    expect(m.verify).toMatchObject({ loads_checked: 1, corrupt_loads: 1 });
+  });
+});

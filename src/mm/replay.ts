@@ -175,8 +175,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
   /** Trace line of the record being replayed. */
   line = 0;
 
-  /** Blocks compressed ahead by a worker pool, with the content version they were made from. */
-  private readonly prepared = new Map<Page, { version: number; compressed: CompressedPage }>();
+  /** Blocks compressed ahead by a worker pool from each page's current content (a rewrite drops its block). */
+  private readonly prepared = new Map<Page, CompressedPage>();
   private readonly scratch = new Uint8Array(PAGE_SIZE);
   private readonly digestOut = new Int32Array(4);
   /** Recent events per slot (--duplicate bug only): flat (line, event, arg, page) tuples, formatted only for a report. */
@@ -377,12 +377,11 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
    * those with no block compressed ahead for their current content and not
    * in `pending` (pages the caller is already having compressed).
    */
-  storeCandidates(skip: number, count: number, pending?: ReadonlySet<Page> | ReadonlyMap<Page, unknown>): Page[] {
+  storeCandidates(skip: number, count: number, pending?: { has(page: Page): boolean }): Page[] {
     const out: Page[] = [];
     let p = this.lru.tail();
     for (let i = 0; p !== null && i < skip + count; p = p.lru.prev!.owner, i++) {
-      if (i < skip || (!p.dirty && p.type >= 0) || pending?.has(p)) continue;
-      if (this.prepared.get(p)?.version === p.version) continue;
+      if (i < skip || (!p.dirty && p.type >= 0) || pending?.has(p) || this.prepared.has(p)) continue;
       if (this.config.same_filled_pages && isSameFilled(this.slab.page(p.frame))) continue;
       out.push(p);
     }
@@ -401,9 +400,9 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
     return this.slab.page(page.frame);
   }
 
-  /** A block compressed ahead from the page's content at `version`. */
+  /** A block compressed ahead from the page's content at `version`; ignored if the page was rewritten or left since. */
   supplyCompressed(page: Page, version: number, compressed: CompressedPage): void {
-    if (page.state === RESIDENT && page.version === version) this.prepared.set(page, { version, compressed });
+    if (page.state === RESIDENT && page.version === version) this.prepared.set(page, compressed);
   }
 
   private reclaimBatch(): void {
@@ -413,8 +412,8 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
 
   /** shrink_page_list for one page, then swap_writepage when it must be written. */
   private evict(page: Page): void {
-    const ahead = this.prepared.get(page);
-    if (ahead !== undefined) this.prepared.delete(page);
+    const compressed = this.prepared.get(page) ?? null;
+    this.prepared.delete(page);
     this.vm.evictions++;
     this.lru.remove(page.lru);
     this.resident--;
@@ -428,7 +427,6 @@ export class Machine implements SwapHost, ZswapHost, PageAllocator {
       return;
     }
     const content = this.slab.page(page.frame);
-    const compressed = ahead !== undefined && ahead.version === page.version ? ahead.compressed : null;
     if (!page.digestValid) {
       if (compressed?.digest !== undefined) page.digest.set(compressed.digest);
       else digestPage(content, page.digest);

@@ -168,13 +168,11 @@ export class SwapSpace {
     if (si.clusterNr === 0) {
       si.clusterNr = SWAPFILE_CLUSTER - 1;
       if (si.pages - si.inusePages >= SWAPFILE_CLUSTER) {
-        // Rotational: look for a free run from the start of the device, then
-        // (the kernel's wrap-around pass, empty here since scan_base is
-        // lowest_bit) below the scan base. No run: allocation restarts at
-        // scan_base, that is lowest_bit.
+        // Rotational: look for a free run from the start of the device. The
+        // kernel's second pass, below scan_base, is empty because scan_base
+        // is lowest_bit here. No run: allocation restarts at lowest_bit.
         scanBase = offset = si.lowestBit;
-        let run = freeRun(map, si.lowestBit, si.highestBit);
-        if (run < 0) run = freeRun(map, si.lowestBit, scanBase - 1);
+        const run = freeRun(map, si.lowestBit, si.highestBit);
         if (run >= 0) {
           offset = run;
           si.clusterNext = run;
