@@ -39,31 +39,21 @@ interface Scenario {
   args: string[];
 }
 
+/** A trace and machine, run with each codec that names it. */
+const WRITE_STREAM = {
+  trace: () => generatedTrace('scan', 32768, 0, true, 7),
+  args: ['--ram', '32M', '--swap', '256M', '--max-pool-percent', '1000', '--pool-in-ram', 'off'],
+};
+const ZIPF = {
+  trace: () => generatedTrace('zipf', 8192, 8000, true, 7),
+  args: ['--ram', '16M', '--swap', '64M', '--max-pool-percent', '100', '--pool-in-ram', 'off'],
+};
+
 const SCENARIOS: Scenario[] = [
-  {
-    name: 'lz4 write stream',
-    codec: 'lz4',
-    trace: () => generatedTrace('scan', 32768, 0, true, 7),
-    args: ['--ram', '32M', '--swap', '256M', '--max-pool-percent', '1000', '--pool-in-ram', 'off'],
-  },
-  {
-    name: 'deflate write stream',
-    codec: 'deflate',
-    trace: () => generatedTrace('scan', 32768, 0, true, 7),
-    args: ['--ram', '32M', '--swap', '256M', '--max-pool-percent', '1000', '--pool-in-ram', 'off'],
-  },
-  {
-    name: 'deflate zipf',
-    codec: 'deflate',
-    trace: () => generatedTrace('zipf', 8192, 8000, true, 7),
-    args: ['--ram', '16M', '--swap', '64M', '--max-pool-percent', '100', '--pool-in-ram', 'off'],
-  },
-  {
-    name: 'brotli:9 zipf',
-    codec: 'brotli:9',
-    trace: () => generatedTrace('zipf', 8192, 8000, true, 7),
-    args: ['--ram', '16M', '--swap', '64M', '--max-pool-percent', '100', '--pool-in-ram', 'off'],
-  },
+  { name: 'lz4 write stream', codec: 'lz4', ...WRITE_STREAM },
+  { name: 'deflate write stream', codec: 'deflate', ...WRITE_STREAM },
+  { name: 'deflate zipf', codec: 'deflate', ...ZIPF },
+  { name: 'brotli:9 zipf', codec: 'brotli:9', ...ZIPF },
 ];
 
 interface ChildOut {

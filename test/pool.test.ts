@@ -53,24 +53,20 @@ describe('compression pool', () => {
     }
   });
 
-  it('a compressor that throws ends the run with status 70 and the cause', async () => {
-    for (const threads of ['0', '2']) {
-      const r = await runWith(fixture('throwing'), threads);
-      expect(r.code, `threads ${threads}`).toBe(70);
-      expect(r.stderr).toContain('fixture compressor exploded');
-      expect(r.stdout).toBe('');
-    }
-  });
-
-  it('a decompressor that throws ends the run with status 70 and the cause', async () => {
-    // the first block read back (a fault's load, or the final check) throws
-    for (const threads of ['0', '2']) {
-      const r = await runWith(fixture('corrupting'), threads);
-      expect(r.code, `threads ${threads}`).toBe(70);
-      expect(r.stderr).toContain('fixture decompressor exploded');
-      expect(r.stdout).toBe('');
-    }
-  });
+  // the decompressor fails on the first block read back: a fault's load, or the final check
+  for (const [what, module, cause] of [
+    ['compressor', 'throwing', 'fixture compressor exploded'],
+    ['decompressor', 'corrupting', 'fixture decompressor exploded'],
+  ]) {
+    it(`a ${what} that throws ends the run with status 70 and the cause`, async () => {
+      for (const threads of ['0', '2']) {
+        const r = await runWith(fixture(module), threads);
+        expect(r.code, `threads ${threads}`).toBe(70);
+        expect(r.stderr).toContain(cause);
+        expect(r.stdout).toBe('');
+      }
+    });
+  }
 
   it('one failed slice fails the whole final check in the workers, and the pool stays failed', async () => {
     const pool = new CompressionPool({ threads: 2, codec: 'fixture', codecModule: fixture('corrupting') });
