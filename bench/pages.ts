@@ -19,7 +19,7 @@ export function corpusPages(): Uint8Array[] | null {
 export async function tracePages(file: string, limit = Infinity): Promise<Uint8Array[]> {
   const pages: Uint8Array[] = [];
   await readTrace(file, (r) => {
-    if (r.kind === 'w' && pages.length < limit) pages.push(new Uint8Array(r.data));
+    if (r.kind === 'w' && pages.length < limit) pages.push(r.content.bytes);
   });
   return pages;
 }

@@ -39,9 +39,25 @@ describe('CLI shell', () => {
     [['--accept-threshold-percent', '101'], '--accept-threshold-percent: 101 is out of range (0–100)'],
     [['--reclaim-batch', '0'], '--reclaim-batch: 0 is out of range'],
     [['--threads', '-1'], '--threads: -1 is out of range'],
-    [['--compressor', 'deflate:10'], 'deflate:LEVEL must be 0–9'],
-    [['--compressor', 'snappy'], "unknown compressor 'snappy'"],
-    [['--kernel', '4.0'], "--kernel: '4.0' is not one of 3.11, 5.10"],
+    [['--compressor', 'deflate:10'], '--compressor: deflate:LEVEL must be 0–9'],
+    [['--compressor', 'snappy'], "--compressor: unknown compressor 'snappy'"],
+    [['--kernel', '4.0'], "--kernel: '4.0' is not one of 3.11, 5.10, 6.1, 6.12, 6.18"],
+    [['--zpool', 'zbud', '--kernel', '6.18'], '--zpool zbud cannot be used with --kernel 6.18: Linux 6.18 has zsmalloc only'],
+    [['--zpool', 'z3fold', '--kernel', '3.11'], '--zpool z3fold cannot be used with --kernel 3.11'],
+    [['--zpool', 'zram'], "--zpool: 'zram' is not one of zbud, z3fold, zsmalloc"],
+    [['--frontswap-dup', 'clear', '--kernel', '6.12'], '--frontswap-dup clear cannot be used with --kernel 6.12: frontswap was removed in 6.6'],
+    [['--same-filled-pages', 'on'], '--same-filled-pages on cannot be used with --kernel 6.12'],
+    [['--limit-policy', 'reject-shrink', '--kernel', '6.18'], '--limit-policy reject-shrink cannot be used with --kernel 6.18'],
+    [['--limit-policy', 'shrink-until-accept', '--kernel', '6.1'], '--limit-policy shrink-until-accept cannot be used with --kernel 6.1'],
+    [['--zeromap', 'on', '--kernel', '5.10'], '--zeromap on cannot be used with --kernel 5.10'],
+    [['--exclusive-loads', 'maybe'], "--exclusive-loads: 'maybe' is not one of on, off"],
+    [['--shrink-worker-pace', '0'], '--shrink-worker-pace: 0 is out of range (≥ 1)'],
+    [['--shrink-worker-pace', 'fast'], "--shrink-worker-pace: 'fast' is not an integer"],
+    [['--swap', '100000G'], '--swap: 100000G is larger than the simulator models (at most 8T (2147483648p))'],
+    [['--swap', '1000000G'], '--swap: 1000000G is larger than the simulator models'],
+    [['--ram', '99999999999999999G'], "--ram: '99999999999999999G' is too large"],
+    [['--swap', ''], '--swap: the list is empty'],
+    [['--swap', '1M,,1M'], "--swap: item 2 of '1M,,1M' is empty"],
     [['--swap', '1M,1M', '--swap-prio', '1'], '--swap-prio: 1 priorities for 2 swap devices'],
     [['--duplicate', 'ignore'], '--duplicate'],
     [['--frontswap-dup', 'x'], '--frontswap-dup'],
@@ -78,47 +94,102 @@ describe('CLI shell', () => {
 
 describe('run', () => {
   it('replays the hand-written trace with every record kind', async () => {
-    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--swap', '64p', '--check-invariants', '--json', '--threads', '0');
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--kernel', '5.10', '--ram', '2p', '--swap', '64p', '--check-invariants', '--json', '--threads', '0');
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
     // by hand: batches of min(32, resident) = 2 evict at lines 6, 8 and 13;
     // faults at lines 7, 9 and 15
-    expect(r.vm).toEqual({ accesses: 12, major_faults: 3, evictions: 6, zero_page_reads: 1, free_absent: 1 });
+    expect(r.vm).toEqual({ accesses: 12, major_faults: 3, evictions: 6, zero_page_reads: 1, free_absent: 1, pageouts: 0, pageout_no_swap: 0, pageout_skipped: 0 });
     expect(r.swap.swapouts).toBe(4); // the two clean swap-cache pages are dropped, not stored
     expect(r.zswap.same_filled_pages).toBe(2); // 0x10 and 0x12 stay stored (non-exclusive loads)
     expect(r.verify.corrupt_loads).toBe(0);
   });
 
-  it('--json prints a SPEC §11 report and nothing else on stdout', async () => {
-    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--json', '--threads', '0');
+  it('--json prints a SPEC §11 report and nothing else on stdout; every v2 key is present (5.10)', async () => {
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--kernel', '5.10', '--ram', '2p', '--json', '--threads', '0');
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
     expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing', 'distributions', 'time_series']);
-    expect(r.config).toMatchObject({ trace: 'test/fixtures/basic.trace', ram: 8192, swap: 256 << 20, swap_devices: [256 << 20], compressor: 'lz4', zpool: 'zbud', max_pool_percent: 20 });
-    expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak']);
+    expect(r.config).toMatchObject({
+      trace: 'test/fixtures/basic.trace',
+      ram: 8192,
+      swap: 256 << 20,
+      swap_devices: [256 << 20],
+      kernel: '5.10',
+      compressor: 'lz4',
+      zpool: 'zbud',
+      max_pool_percent: 20,
+      limit_policy: 'reject-shrink',
+      duplicate: 'bug',
+      frontswap_dup: 'invalidate-first',
+      same_filled_pages: true,
+      zeromap: false,
+      exclusive_loads: false,
+      pool_total_size_mode: 'cached',
+      shrink_worker_pace: null,
+    });
+    expect(Object.keys(r.vm)).toEqual(['accesses', 'major_faults', 'evictions', 'zero_page_reads', 'free_absent', 'pageouts', 'pageout_no_swap', 'pageout_skipped']);
+    expect(r.swap).toMatchObject({ zswpout: null, zswpin: null, zswpwb: null, swpout_zero: null, swpin_zero: null });
+    expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak', 'zswpout', 'zswpin', 'zswpwb', 'swpout_zero', 'swpin_zero']);
     expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates']);
     expect(Object.keys(r.zswap)).toEqual([
       'pool_limit_hit',
       'reject_reclaim_fail',
       'reject_alloc_fail',
       'reject_compress_poor',
+      'reject_compress_fail',
       'written_back_pages',
       'duplicate_entry',
       'pool_total_size',
       'stored_pages',
       'same_filled_pages',
+      'stored_incompressible_pages',
+      'decompress_fail',
       'pool_total_size_peak',
       'stored_pages_peak',
     ]);
+    expect(r.zswap).toMatchObject({ reject_compress_fail: null, stored_incompressible_pages: null, decompress_fail: null });
+    expect(Object.keys(r.pool)).toEqual(['pages', 'pages_peak', 'bytes_stored']);
+    expect(r.verify.stale_zswap_entries).toBeNull();
     expect(Object.keys(r.compression.size_percentiles)).toEqual(['p5', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95', 'p99']);
     expect(r.swap.slots_total).toBe(65535);
   });
 
-  it('prints a readable summary without --json', async () => {
+  it('the default profile is 6.12: no frontswap, zsmalloc, and the 6.12 keys', async () => {
+    const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--json', '--threads', '0');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.config).toMatchObject({
+      kernel: '6.12',
+      zpool: 'zsmalloc',
+      limit_policy: 'shrink-until-accept',
+      duplicate: 'replace',
+      frontswap_dup: null,
+      same_filled_pages: false,
+      zeromap: true,
+      exclusive_loads: true,
+      pool_total_size_mode: 'live',
+      shrink_worker_pace: 8,
+    });
+    expect(r.frontswap).toBeNull();
+    expect(r.zswap).toMatchObject({ duplicate_entry: null, same_filled_pages: null, reject_compress_fail: 0, stored_incompressible_pages: null });
+    expect(r.swap.zswpwb).toBe(0);
+    expect(r.swap.swpout_zero).toBeGreaterThan(0); // the trace's zero pages went to the zeromap
+    expect(r.verify.stale_zswap_entries).toBe(0);
+    const k618 = JSON.parse((await cli('run', 'test/fixtures/basic.trace', '--kernel', '6.18', '--ram', '2p', '--json', '--threads', '0')).stdout);
+    expect(k618.zswap).toMatchObject({ stored_incompressible_pages: 0, decompress_fail: 0 });
+  });
+
+  it('prints a summary that fits a screen, and every counter with --verbose', async () => {
     const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '0');
     expect(code).toBe(0);
-    expect(stdout).toContain('pool_limit_hit');
-    expect(stdout).toContain('corrupt loads');
+    expect(stdout).toContain('pool size now');
+    expect(stdout).toContain('loads checked / at the end / corrupt');
+    expect(stdout.split('\n').length).toBeLessThanOrEqual(41);
+    expect(stdout).not.toContain('pool_limit_hit');
+    const verbose = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '0', '--verbose');
+    expect(verbose.stdout).toContain('pool_limit_hit');
+    expect(verbose.stdout).toContain('swpout_zero');
   });
 
   it('the 3.11 data loss: --kernel 3.11 reports the corrupt load and exits 1', async () => {
@@ -161,7 +232,7 @@ describe('run', () => {
 
   it('the first stop in trace order decides: out of swap before a malformed line', async () => {
     const file = traceFile('ztrace 1\nw 1 1 z\nw 1 2 z\nw 1 3 z\nw 1 4 z\nbogus line\n');
-    const { code, stderr } = await cli('run', file, '--ram', '1p', '--swap', '2p', '--pool-in-ram', 'off', '--same-filled-pages', 'off', '--threads', '0');
+    const { code, stderr } = await cli('run', file, '--kernel', '5.10', '--ram', '1p', '--swap', '2p', '--pool-in-ram', 'off', '--same-filled-pages', 'off', '--threads', '0');
     expect(code).toBe(4);
     expect(stderr).toContain(`out of swap at ${file}:4`);
   });
@@ -176,7 +247,7 @@ describe('run', () => {
 
 describe('bundled traces', () => {
   for (const trace of ['traces/default.trace.gz', 'traces/python-snapshot.trace.gz']) {
-    for (const kernel of ['3.11', '5.10']) {
+    for (const kernel of ['3.11', '5.10', '6.1', '6.12', '6.18']) {
       for (const compressor of ['lz4', 'deflate']) {
         it(`${trace} runs cleanly: kernel ${kernel}, ${compressor}, invariants checked`, async () => {
           const { code, stdout } = await cli('run', trace, '--ram', '4M', '--swap', '16M', '--kernel', kernel, '--compressor', compressor, '--check-invariants', '--json', '--threads', '0');

@@ -19,10 +19,10 @@ describe('compare', () => {
     const rows = stdout.split('\n').filter((l) => l.startsWith('│') && !l.includes('configuration') && l.split('│')[1].trim() !== '');
     expect(rows.map((r) => r.split('│')[1].trim())).toEqual([
       'no zswap (baseline)',
-      'lz4 zbud 10% k5.10',
-      'deflate:6 zbud 10% k5.10',
-      'lz4 zbud 20% k5.10',
-      'deflate:6 zbud 20% k5.10',
+      'lz4 zsmalloc 10% k6.12',
+      'deflate:6 zsmalloc 10% k6.12',
+      'lz4 zsmalloc 20% k6.12',
+      'deflate:6 zsmalloc 20% k6.12',
     ]);
     expect(stdout).toContain(' *');
     expect(stdout).toContain('marks the best value');
@@ -83,7 +83,7 @@ describe('HTML report', () => {
       'stored-pages',
       'device-writes',
       'device-reads',
-      'zbud-object-chunks',
+      'pool-object-sizes',
     ]);
     for (const chart of charts) {
       const paths = chart.querySelectorAll('path.series');
@@ -191,6 +191,6 @@ describe('compare shares one read among its configurations', () => {
   it('a stop names the configuration', async () => {
     const { code, stderr } = await cli('compare', 'test/fixtures/basic.trace', '--compressors', 'lz4', '--ram', '1p', '--swap', '2p', '--pool-in-ram', 'off', '--threads', '0');
     expect(code).toBe(4);
-    expect(stderr).toMatch(/configuration (baseline|lz4 zbud 20% k5\.10): out of swap at test\/fixtures\/basic\.trace:\d+/);
+    expect(stderr).toMatch(/configuration (baseline|lz4 zsmalloc 20% k6\.12): out of swap at test\/fixtures\/basic\.trace:\d+/);
   });
 });

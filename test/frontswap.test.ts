@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Frontswap, type FrontswapDupMode, type FrontswapOps } from '../src/mm/frontswap.js';
+import { ZERO_CONTENT } from '../src/mm/content.js';
+import { Frontswap, type FrontswapDupMode, type FrontswapKnobs, type FrontswapOps } from '../src/mm/frontswap.js';
 
-function fakeBackend(storeResults: number[] = []) {
+function fakeBackend(storeResults: number[] = [], exclusive = false) {
   const calls: string[] = [];
   const held = new Set<number>();
   const ops: FrontswapOps = {
@@ -14,7 +15,9 @@ function fakeBackend(storeResults: number[] = []) {
     },
     load: (t, o) => {
       calls.push(`load ${t}:${o}`);
-      return held.has(o) ? 0 : -1;
+      if (!held.has(o)) return null;
+      if (exclusive) held.delete(o);
+      return { content: ZERO_CONTENT, block: null, freed: exclusive };
     },
     invalidatePage: (t, o) => {
       calls.push(`invalidate ${t}:${o}`);
@@ -28,11 +31,11 @@ function fakeBackend(storeResults: number[] = []) {
   return { ops, calls, held };
 }
 
-const PAGE = new Uint8Array(4096);
+const PAGE = ZERO_CONTENT;
 
-function make(mode: FrontswapDupMode, results: number[]) {
-  const b = fakeBackend(results);
-  const fs = new Frontswap(b.ops, mode);
+function make(mode: FrontswapDupMode, results: number[], knobs?: FrontswapKnobs, exclusiveBackend = false) {
+  const b = fakeBackend(results, exclusiveBackend);
+  const fs = new Frontswap(b.ops, mode, knobs);
   fs.init(0, 16);
   b.calls.length = 0;
   return { fs, ...b };
@@ -98,7 +101,7 @@ describe('frontswap store and duplicates', () => {
 describe('frontswap load and invalidate', () => {
   it('a clear bit misses without asking the backend', () => {
     const { fs, calls } = make('clear', []);
-    expect(fs.load(0, 5, PAGE)).not.toBe(0);
+    expect(fs.load(0, 5)).toBeNull();
     expect(calls).toEqual([]);
     expect(fs.stats.loads).toBe(0);
   });
@@ -106,9 +109,10 @@ describe('frontswap load and invalidate', () => {
   it('counts only successful loads', () => {
     const { fs, held } = make('clear', [0]);
     fs.store(0, 5, PAGE);
-    expect(fs.load(0, 5, PAGE)).toBe(0);
+    expect(fs.load(0, 5)).toMatchObject({ exclusive: false });
+    expect(fs.test(0, 5)).toBe(true);
     held.delete(5); // written back
-    expect(fs.load(0, 5, PAGE)).not.toBe(0);
+    expect(fs.load(0, 5)).toBeNull();
     expect(fs.stats.loads).toBe(1);
   });
 
@@ -130,5 +134,48 @@ describe('frontswap load and invalidate', () => {
     fs.invalidateArea(0);
     expect([...fs.setBits(0)]).toEqual([]);
     expect(calls.at(-1)).toBe('invalidate_area 0');
+  });
+});
+
+describe('frontswap knobs (3.5–5.16) and frontswap_curr_pages', () => {
+  it('writethrough: the store succeeds in the backend, sets the bit and counts, but reports failure', () => {
+    const { fs, held } = make('clear', [0], { writethrough: true, exclusiveGets: false });
+    expect(fs.store(0, 3, PAGE)).not.toBe(0);
+    expect(held.has(3)).toBe(true);
+    expect(fs.test(0, 3)).toBe(true);
+    expect(fs.stats).toEqual({ succ_stores: 1, failed_stores: 0, loads: 0, invalidates: 0 });
+  });
+
+  it('exclusive gets: a hit clears the bit without an invalidation, and the page must be dirtied', () => {
+    const { fs, held, calls } = make('clear', [0], { writethrough: false, exclusiveGets: true });
+    fs.store(0, 3, PAGE);
+    expect(fs.load(0, 3)).toMatchObject({ exclusive: true });
+    expect(fs.test(0, 3)).toBe(false);
+    expect(held.has(3)).toBe(true); // a backend that keeps its copy leaves an orphan
+    expect(fs.stats).toMatchObject({ loads: 1, invalidates: 0 });
+    expect(calls.filter((c) => c.startsWith('invalidate'))).toEqual([]);
+  });
+
+  it('a backend that frees its copy on a load (zswap --exclusive-loads on) clears the bit too', () => {
+    const { fs } = make('invalidate-first', [0], undefined, true);
+    fs.store(0, 3, PAGE);
+    expect(fs.load(0, 3)).toMatchObject({ exclusive: true, freed: true });
+    expect(fs.test(0, 3)).toBe(false);
+    expect(fs.stats.invalidates).toBe(0);
+  });
+
+  it('counts the set bits of every type', () => {
+    const b = fakeBackend([0, 0, 0]);
+    const fs = new Frontswap(b.ops, 'clear');
+    fs.init(0, 16);
+    fs.init(1, 16);
+    fs.store(0, 1, PAGE);
+    fs.store(0, 2, PAGE);
+    fs.store(1, 1, PAGE);
+    expect(fs.currPages()).toBe(3);
+    fs.invalidatePage(0, 1);
+    expect(fs.currPages()).toBe(2);
+    fs.invalidateArea(1);
+    expect(fs.currPages()).toBe(1);
   });
 });

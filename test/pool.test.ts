@@ -5,7 +5,7 @@ import { bufferIo } from '../src/cli/io.js';
 import { CompressionPool } from '../src/compress/pool.js';
 import { createCodec } from '../src/compress/registry.js';
 import { CompressorError } from '../src/errors.js';
-import { digestPage } from '../src/mm/digest.js';
+import { compressPage } from '../src/compress/codec.js';
 import { page, withoutTimings } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/codecs/${name}.mjs`, import.meta.url));
@@ -27,29 +27,11 @@ describe('compression pool', () => {
         const local = createCodec(codec);
         expect(out.map((o) => [...o.block])).toEqual(pages.map((p) => [...local.compress(p)]));
         expect(out.every((o) => o.ns > 0)).toBe(true);
-        // each block comes with the digest of the page it was made from
-        const want = new Int32Array(4);
-        out.forEach((o, i) => {
-          digestPage(pages[i], want);
-          expect([...o.digest!], `page ${i}`).toEqual([...want]);
-        });
+        // and whether the kernel's one-page call would have succeeded, as in-process
+        expect(out.map((o) => o.fits)).toEqual(pages.map((p) => compressPage(local, p).fits));
       } finally {
         await pool.close();
       }
-    }
-  });
-
-  it('digests decompressed blocks in the workers exactly as in-process', async () => {
-    const pages = Array.from({ length: 150 }, (_, i) => page(i, 200 + i * 20));
-    const codec = createCodec('zstd');
-    const pool = new CompressionPool({ threads: 2, codec: codec.name });
-    try {
-      const digests = await pool.digestBlocks(pages.map((p) => codec.compress(p)));
-      const want = new Int32Array(4 * pages.length);
-      pages.forEach((p, i) => digestPage(p, want.subarray(4 * i, 4 * i + 4)));
-      expect([...digests]).toEqual([...want]);
-    } finally {
-      await pool.close();
     }
   });
 
@@ -67,17 +49,6 @@ describe('compression pool', () => {
       }
     });
   }
-
-  it('one failed slice fails the whole final check in the workers, and the pool stays failed', async () => {
-    const pool = new CompressionPool({ threads: 2, codec: 'fixture', codecModule: fixture('corrupting') });
-    try {
-      const blocks = Array.from({ length: 5000 }, (_, i) => page(i).subarray(0, 100));
-      await expect(pool.digestBlocks(blocks)).rejects.toThrow(/fixture decompressor exploded/);
-      await expect(pool.digestBlocks(blocks.slice(0, 10))).rejects.toBeInstanceOf(CompressorError);
-    } finally {
-      await pool.close();
-    }
-  });
 
   it('a worker that dies ends the run with status 70', async () => {
     const r = await runWith(fixture('exiting'), '2');
@@ -107,6 +78,9 @@ describe('determinism across thread counts', () => {
     for (const [kernel, compressor] of [
       ['5.10', 'lz4'],
       ['3.11', 'deflate'],
+      ['6.1', 'lzo'],
+      ['6.12', 'zstd'],
+      ['6.18', 'lz4'],
     ]) {
       it(`${trace}, kernel ${kernel}, ${compressor}: identical reports for --threads 0, 1, 2, 4`, async () => {
         const reports = [];

@@ -3,11 +3,11 @@ import { createCodec } from '../src/compress/registry.js';
 import { OutOfResourcesError } from '../src/errors.js';
 import { PROFILES } from '../src/mm/profiles.js';
 import { Machine, type MachineConfig } from '../src/mm/replay.js';
-import { PAGE_SIZE } from '../src/page.js';
+import { Content, ZERO_CONTENT } from '../src/mm/content.js';
 import type { TraceRecord } from '../src/trace/format.js';
 import { page } from './helpers.js';
 
-function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
+export function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
   const kernel = over.kernel ?? '5.10';
   const p = PROFILES[kernel];
   return new Machine(
@@ -17,13 +17,16 @@ function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
       swapSlots: [65],
       swapPrio: [-1],
       kernel,
-      zpool: 'zbud',
+      zpool: p.zpools[0],
       max_pool_percent: 50,
       accept_threshold_percent: p.accept_threshold_percent,
       limitPolicy: p.limitPolicy,
       same_filled_pages: p.same_filled_pages,
       duplicate: p.duplicate,
       frontswapDup: p.frontswapDup,
+      zeromap: p.zeromap,
+      exclusiveLoads: p.exclusiveLoads,
+      shrinkWorkerPace: 8,
       swapcacheWrite: 'free',
       reclaimBatch: 1,
       poolInRam: false,
@@ -41,7 +44,7 @@ const rec = (kind: TraceRecord['kind'], as: number, vpn: number, data?: Uint8Arr
   as,
   vpn,
   line: ++line,
-  data: data ?? new Uint8Array(PAGE_SIZE),
+  content: data === undefined ? ZERO_CONTENT : new Content(data),
   form: 'b',
   id: '',
 });
@@ -101,7 +104,7 @@ describe('replay: reclaim', () => {
     expect(m.vm.evictions).toBe(1);
     expect(m.io.swapouts).toBe(1);
     expect(lruOrder(m)).toEqual([5, 4, 3, 2]);
-    expect(m.frontswap.stats.succ_stores).toBe(1);
+    expect(m.frontswap!.stats.succ_stores).toBe(1);
   });
 
   it('evicts the whole batch even when a frame is free earlier', () => {
@@ -167,7 +170,7 @@ describe('replay: major faults and the swap cache', () => {
     run(m, r(1, 1));
     expect(m.vm.major_faults).toBe(1);
     expect(m.io.swapins).toBe(1);
-    expect(m.frontswap.stats.loads).toBe(1);
+    expect(m.frontswap!.stats.loads).toBe(1);
     expect(m.verify.loads_checked).toBe(1);
     expect(m.verify.corrupt_loads).toBe(0);
     const p1 = [...m.lru].find((p) => p.vpn === 1)!;
@@ -183,7 +186,7 @@ describe('replay: major faults and the swap cache', () => {
     const p1 = [...m.lru].find((p) => p.vpn === 1)!;
     expect(p1.type).toBe(-1);
     expect(p1.dirty).toBe(true);
-    expect(m.frontswap.stats.invalidates).toBe(1);
+    expect(m.frontswap!.stats.invalidates).toBe(1);
   });
 
   it('keep: the slot stays, and the next eviction stores to it again', () => {
@@ -212,7 +215,7 @@ describe('replay: major faults and the swap cache', () => {
   it('a fault reads the device when zswap does not hold the page', () => {
     // page 1 is incompressible: its store fails and it goes to the device
     const m = run(machine(), rec('w', 1, 1, page(1)), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5));
-    expect(m.frontswap.stats.failed_stores).toBe(1);
+    expect(m.frontswap!.stats.failed_stores).toBe(1);
     expect(m.io.pswpout).toBe(1);
     run(m, r(1, 1));
     expect(m.io.pswpin).toBe(1);
@@ -225,7 +228,7 @@ describe('replay: major faults and the swap cache', () => {
     expect(m.swap.usedSlots).toBe(0);
     expect(m.zswap.stats.stored_pages).toBe(0);
     expect(lruOrder(m)).toEqual([1]);
-    expect(m.frontswap.stats.invalidates).toBeGreaterThan(0);
+    expect(m.frontswap!.stats.invalidates).toBeGreaterThan(0);
   });
 });
 
@@ -245,7 +248,7 @@ describe('replay: verification and swapoff', () => {
     run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5), r(1, 1), w(1, 1, 99));
     // 1 is dirty in the swap cache with its old slot; evict it: a duplicate store
     run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9));
-    expect(m.frontswap.stats.failed_stores).toBe(1);
+    expect(m.frontswap!.stats.failed_stores).toBe(1);
     expect(m.io.pswpout).toBe(1); // the new content went to the device
     expect(m.verify.corrupt_loads).toBe(0);
     // the stale entry lingers without its bit; the next eviction fills the
@@ -279,13 +282,13 @@ describe('replay: the slot allocator in a run', () => {
     run(m, f(1, 3)); // slot 3 free
     run(m, w(1, 7, 7), r(1, 2)); // 6: cluster_next 6 is past highest_bit, so lowest_bit: slot 1
     expect(m.swap.usedSlots).toBe(4);
-    const invalidates = m.frontswap.stats.invalidates;
+    const invalidates = m.frontswap!.stats.invalidates;
     // 7 is evicted: one slot is free (3) but the scan starts at cluster_next 2,
     // swap is full counting this allocation, and slot 2 holds only 2's swap
     // cache: 2 loses it and turns dirty, and 7 takes slot 2
     run(m, w(1, 8, 8));
     expect(slotOf(2)).toMatchObject({ type: -1, dirty: true });
-    expect(m.frontswap.stats.invalidates).toBe(invalidates + 1);
+    expect(m.frontswap!.stats.invalidates).toBe(invalidates + 1);
     expect(m.swap.mapOf(0, 2)).toBe(1); // 7, swapped out on slot 2
     expect(m.swap.mapOf(0, 3)).toBe(0); // the free slot was not reached
   });
@@ -300,9 +303,9 @@ describe('duplicate stores: every frontswap mode × zswap policy', () => {
     run(m, w(1, 1, 1), w(1, 2, 2), w(1, 3, 3), w(1, 4, 4), w(1, 5, 5)); // P = VPN 1 stored
     run(m, r(1, 1), w(1, 1, 42)); // back, then rewritten keeping its slot
     const slot = [...m.lru].find((p) => p.vpn === 1)!.offset;
-    const storesBefore = m.frontswap.stats.succ_stores + m.frontswap.stats.failed_stores;
+    const storesBefore = m.frontswap!.stats.succ_stores + m.frontswap!.stats.failed_stores;
     run(m, w(1, 6, 6), w(1, 7, 7), w(1, 8, 8), w(1, 9, 9)); // P evicted: the duplicate store
-    return { m, slot, stores: m.frontswap.stats.succ_stores + m.frontswap.stats.failed_stores - storesBefore };
+    return { m, slot, stores: m.frontswap!.stats.succ_stores + m.frontswap!.stats.failed_stores - storesBefore };
   }
 
   const modes = ['clear', 'invalidate-on-fail', 'invalidate-first'] as const;
@@ -321,19 +324,19 @@ describe('duplicate stores: every frontswap mode × zswap policy', () => {
         if (mode === 'invalidate-first') {
           // frontswap invalidated first: the backend never saw a duplicate
           expect(z.duplicate_entry).toBe(0);
-          expect(m.frontswap.test(0, slot)).toBe(true);
+          expect(m.frontswap!.test(0, slot)).toBe(true);
           expect(entry).toBeDefined();
         } else if (policy === 'overwrite') {
           expect(z.duplicate_entry).toBe(1);
-          expect(m.frontswap.test(0, slot)).toBe(true);
+          expect(m.frontswap!.test(0, slot)).toBe(true);
         } else if (policy === 'reject') {
           expect(z.duplicate_entry).toBe(1);
-          expect(m.frontswap.test(0, slot)).toBe(false);
+          expect(m.frontswap!.test(0, slot)).toBe(false);
           expect(entry).toBeUndefined();
         } else {
           // stale: the old copy stays unless frontswap invalidates it on failure
           expect(z.duplicate_entry).toBe(0);
-          expect(m.frontswap.test(0, slot)).toBe(false);
+          expect(m.frontswap!.test(0, slot)).toBe(false);
           expect(entry === undefined).toBe(mode === 'invalidate-on-fail');
         }
         // without pool pressure nothing is written back, so every load is right
@@ -380,7 +383,7 @@ describe('replay: blocks compressed ahead by a worker pool', () => {
     expect(m.storeCandidates(0, 2)).toEqual([p0, p1]);
     expect(m.storeCandidates(1, 1)).toEqual([p1]);
     expect(m.storeCandidates(0, 2, new Set([p0]))).toEqual([p1]);
-    m.supplyCompressed(p1, p1.version, { block: lz4.compress(P(2)), ns: 1 });
+    m.supplyCompressed(p1, p1.content, { block: lz4.compress(P(2)), ns: 1, fits: true });
     expect(m.storeCandidates(0, 2)).toEqual([p0]);
   });
 
@@ -388,7 +391,7 @@ describe('replay: blocks compressed ahead by a worker pool', () => {
     const m = twoPages();
     const [victim] = m.nextVictims(1);
     const wrong = lz4.compress(P(99)); // a valid block of other content: only verification can tell
-    m.supplyCompressed(victim, victim.version, { block: wrong, ns: 1 });
+    m.supplyCompressed(victim, victim.content, { block: wrong, ns: 1, fits: true });
     run(m, w(1, 2, 3));
     expect(m.zswap.compression.pages).toBe(1);
     expect(m.zswap.compression.bytesOut).toBe(wrong.length);
@@ -399,7 +402,7 @@ describe('replay: blocks compressed ahead by a worker pool', () => {
   it('a page rewritten after its block was made is compressed again at eviction', () => {
     const m = twoPages();
     const [victim] = m.nextVictims(1);
-    m.supplyCompressed(victim, victim.version, { block: lz4.compress(P(99)), ns: 1 });
+    m.supplyCompressed(victim, victim.content, { block: lz4.compress(P(99)), ns: 1, fits: true });
     run(m, w(1, 0, 4), w(1, 1, 5)); // rewrites VPN 0, then makes it the LRU tail again
     run(m, w(1, 2, 3));
     expect(m.zswap.compression.bytesOut).toBe(lz4.compress(P(4)).length);
@@ -410,19 +413,23 @@ describe('replay: blocks compressed ahead by a worker pool', () => {
   it('a block that arrives after its page was rewritten is ignored', () => {
     const m = twoPages();
     const [victim] = m.nextVictims(1);
-    const madeAt = victim.version;
+    const madeFrom = victim.content;
     run(m, w(1, 0, 4), w(1, 1, 5));
-    m.supplyCompressed(victim, madeAt, { block: lz4.compress(P(99)), ns: 1 });
+    m.supplyCompressed(victim, madeFrom, { block: lz4.compress(P(99)), ns: 1, fits: true });
     expect(m.storeCandidates(0, 1)).toEqual([victim]);
     run(m, w(1, 2, 3));
     expect(m.zswap.compression.bytesOut).toBe(lz4.compress(P(4)).length);
   });
 
-  it('the digest supplied with a block is the one verification keeps for the page', () => {
+  it('a block supplied for content the page no longer holds is ignored even when its bytes are the same again', () => {
     const m = twoPages();
     const [victim] = m.nextVictims(1);
-    m.supplyCompressed(victim, victim.version, { block: lz4.compress(P(1)), ns: 1, digest: new Int32Array([1, 2, 3, 4]) });
-    run(m, w(1, 2, 3), r(1, 0));
-    expect(m.verify).toMatchObject({ loads_checked: 1, corrupt_loads: 1 });
+    const before = victim.content;
+    run(m, w(1, 0, 1), w(1, 1, 2)); // VPN 0 rewritten with the same bytes: another Content
+    m.supplyCompressed(victim, before, { block: lz4.compress(P(99)), ns: 1, fits: true });
+    run(m, w(1, 2, 3));
+    expect(m.zswap.compression.bytesOut).toBe(lz4.compress(P(1)).length);
+    run(m, r(1, 0));
+    expect(m.verify).toMatchObject({ loads_checked: 1, corrupt_loads: 0 });
   });
 });

@@ -24,7 +24,7 @@ async function records(file: string): Promise<Seen[]> {
       line: r.line,
       as: r.as,
       vpn: r.vpn,
-      data: r.kind === 'w' || r.kind === 'd' ? new Uint8Array(r.data) : null,
+      data: r.kind === 'w' || r.kind === 'd' ? new Uint8Array(r.content.bytes) : null,
       form: r.form,
     });
   });
@@ -38,9 +38,9 @@ const VALID = Buffer.from(page(4)).toString('base64');
 const withChar = (c: string) => `${VALID.slice(0, 100)}${c}${VALID.slice(101)}`;
 
 describe('trace reader: valid input', () => {
-  it('reads all five record kinds with their fields', async () => {
+  it('reads all six record kinds with their fields', async () => {
     const file = traceFile(
-      ['ztrace 1', `d 5 ${b64(P)}`, 'w 3 0x7F00 @5', 'w 3 17 z', 'w 4 0x10 f:00000000000000ff', 'r 3 0x7f00', 'f 3 17', 'x 4', ''].join('\n'),
+      ['ztrace 1', `d 5 ${b64(P)}`, 'w 3 0x7F00 @5', 'w 3 17 z', 'w 4 0x10 f:00000000000000ff', 'r 3 0x7f00', 'f 3 17', 'x 4', 'o 3 0x7f00', ''].join('\n'),
     );
     const recs = await records(file);
     expect(recs.map((r) => [r.kind, r.line])).toEqual([
@@ -51,7 +51,9 @@ describe('trace reader: valid input', () => {
       ['r', 6],
       ['f', 7],
       ['x', 8],
+      ['o', 9],
     ]);
+    expect(recs[7]).toMatchObject({ kind: 'o', as: 3, vpn: 0x7f00 });
     expect(recs[1]).toMatchObject({ as: 3, vpn: 0x7f00, form: '@' });
     expect(recs[1].data).toEqual(P);
     expect(recs[2].data).toEqual(new Uint8Array(PAGE_SIZE));
@@ -115,6 +117,8 @@ const MALFORMED: [string, string, number, string][] = [
   ['missing DATA', 'ztrace 1\nw 1 2\n', 2, 'w record needs 3 fields'],
   ['extra field', 'ztrace 1\nr 1 2 3\n', 2, 'extra field "3"'],
   ['extra field on x', 'ztrace 1\nx 1 2\n', 2, 'extra field "2"'],
+  ['missing field on o', 'ztrace 1\no 1\n', 2, 'o record needs 2 fields (o AS VPN), got 1'],
+  ['extra field on o', 'ztrace 1\no 1 2 z\n', 2, 'extra field "z"'],
   ['AS out of range', 'ztrace 1\nr 2147483648 1\n', 2, 'address space "2147483648" is out of range'],
   ['negative AS', 'ztrace 1\nr -1 1\n', 2, 'address space "-1" is not a decimal integer'],
   ['VPN out of range', 'ztrace 1\nr 1 0x10000000000000\n', 2, 'out of range 0..2^52-1'],

@@ -13,7 +13,7 @@ async function readAll(file: string): Promise<{ recs: Rec[]; forms: string[] }> 
   const forms: string[] = [];
   await readTrace(file, (r) => {
     if (r.kind === 'd') return;
-    recs.push([r.kind, r.as, r.vpn, r.kind === 'w' ? new Uint8Array(r.data) : null]);
+    recs.push([r.kind, r.as, r.vpn, r.kind === 'w' ? new Uint8Array(r.content.bytes) : null]);
     if (r.kind === 'w') forms.push(r.form);
   });
   return { recs, forms };
@@ -34,6 +34,7 @@ describe('trace writer', () => {
         ['w', 2, 6, content],
         ['w', 2, 7, content],
         ['r', 1, 0x7f0000, null],
+        ['o', 2, 6, null],
         ['f', 2, 5, null],
         ['x', 1, 0, null],
       ];
@@ -43,6 +44,7 @@ describe('trace writer', () => {
       w.write(2, 6, content);
       w.write(2, 7, content);
       w.read(1, 0x7f0000);
+      w.pageout(2, 6);
       w.free(2, 5);
       w.exit(1);
       await w.close();

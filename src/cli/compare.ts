@@ -15,7 +15,9 @@ import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
 import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
-import { buildSettings, KERNELS, parseChoice, parseInteger, type MachineOptions } from './options.js';
+import { ZPOOLS } from '../mm/pools/zpool.js';
+import { DEFAULT_KERNEL, PROFILES } from '../mm/profiles.js';
+import { buildSettings, parseChoice, parseInteger, parseKernel, parseList, parseZpool, type MachineOptions } from './options.js';
 import type { RunSettings } from '../sim/simulate.js';
 import { replayConfigurations } from './run.js';
 
@@ -32,22 +34,17 @@ export interface CompareCliOptions extends MachineOptions {
   quiet?: boolean;
 }
 
-function list(value: string | undefined, fallback: string): string[] {
-  return (value ?? fallback)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 export async function compareCommand(trace: string, opts: CompareCliOptions, io: CliIo): Promise<number> {
-  const compressors = list(opts.compressors, '').map((c) => parseCodecName(c).canonical);
-  const zpools = list(opts.zpools, 'zbud');
-  // In compare, --max-pool-percent and --kernel take comma-separated lists.
-  const limits = list(opts.maxPoolPercent, '20').map((v) => String(parseInteger(v, '--max-pool-percent', 0)));
-  const kernels = list(opts.kernel, '5.10').map((k) => parseChoice(k, '--kernel', KERNELS));
+  const compressors = parseList(opts.compressors, '--compressors', (c) => parseCodecName(c, '--compressors').canonical, (c) => c);
+  // In compare, --max-pool-percent, --kernel and --zpools take comma-separated lists.
+  const limits = parseList(opts.maxPoolPercent ?? '20', '--max-pool-percent', (v) => String(parseInteger(v, '--max-pool-percent', 0)));
+  const kernels = parseList(opts.kernel ?? DEFAULT_KERNEL, '--kernel', parseKernel);
+  // every zpool must exist in every kernel compared: a profile without it is refused by name, not skipped
+  const zpools = opts.zpools === undefined ? null : parseList(opts.zpools, '--zpools', (z) => parseChoice(z, '--zpools', ZPOOLS));
+  for (const kernel of kernels) for (const z of zpools ?? []) parseZpool(z, kernel, '--zpools');
   const configs = [];
   for (const kernel of kernels) {
-    for (const zpool of zpools) {
+    for (const zpool of zpools ?? [PROFILES[kernel].zpools[0]]) {
       for (const maxPoolPercent of limits) {
         for (const compressor of compressors) {
           configs.push(buildSettings({ ...opts, kernel, zpool, maxPoolPercent, compressor }, trace));
@@ -55,7 +52,7 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
       }
     }
   }
-  const baseline = buildSettings({ ...opts, kernel: kernels[0], compressor: compressors[0], maxPoolPercent: limits[0] }, trace);
+  const baseline = buildSettings({ ...opts, kernel: kernels[0], zpool: zpools?.[0], compressor: compressors[0], maxPoolPercent: limits[0] }, trace);
   baseline.machine.zswapEnabled = false;
 
   // One read of the trace feeds every configuration; one pool serves them all.

@@ -22,16 +22,19 @@ export function addMachineOptions(cmd: Command, withCompressor = true): Command 
     .option('--ram <size>', 'RAM of the simulated machine (K, M, G, p suffixes)', '64M')
     .option('--swap <sizes>', 'swap devices, comma-separated sizes', '256M')
     .option('--swap-prio <prios>', 'device priorities, one per device (default -1, -2, …)')
-    .option('--kernel <version>', 'kernel profile: 3.11 or 5.10', '5.10');
-  if (withCompressor) cmd.option('--compressor <name>', 'lz4, deflate[:LEVEL], … (see README)', 'lz4');
+    .option('--kernel <version>', 'kernel profile: 3.11, 5.10, 6.1, 6.12 or 6.18 (default 6.12)');
+  if (withCompressor) cmd.option('--compressor <name>', 'lz4, lzo, lzo-rle, zstd[:LEVEL], deflate[:LEVEL], deflate-kernel, … (see README)', 'lz4');
   cmd
-    .option('--zpool <name>', 'compressed pool allocator', 'zbud')
+    .option('--zpool <name>', 'compressed pool allocator: zbud, z3fold or zsmalloc (profile default)')
     .option('--max-pool-percent <n>', 'pool limit, percent of RAM', '20')
     .option('--accept-threshold-percent <n>', 'hysteresis after the pool was full, 0–100 (profile default 90)')
-    .option('--limit-policy <policy>', 'sync-reclaim (3.11) or reject-shrink (5.10) (profile default)')
-    .option('--same-filled-pages <on|off>', 'store same-filled pages without compression (profile default)')
-    .option('--duplicate <policy>', 'overwrite, reject, bug or stale (profile default)')
-    .option('--frontswap-dup <mode>', 'clear, invalidate-on-fail or invalidate-first (profile default)')
+    .option('--limit-policy <policy>', 'sync-reclaim (3.11), reject-shrink (5.10, 6.1) or shrink-until-accept (6.12+) (profile default)')
+    .option('--same-filled-pages <on|off>', 'store same-filled pages without compression (≤ 6.1; profile default)')
+    .option('--duplicate <policy>', 'overwrite, replace, reject, bug or stale (profile default)')
+    .option('--frontswap-dup <mode>', 'clear, invalidate-on-fail or invalidate-first (≤ 6.1; profile default)')
+    .option('--zeromap <on|off>', 'zero pages go to the swap zeromap (6.12+; profile default)')
+    .option('--exclusive-loads <on|off>', 'a zswap load frees the entry (profile default)')
+    .option('--shrink-worker-pace <n|sync>', 'writebacks the 6.12+ shrink worker does per trace record (default 8)')
     .option('--swapcache-write <mode>', 'free or keep the slot of a swap-cache page on write', 'free')
     .option('--reclaim-batch <n>', 'pages evicted per reclaim batch', '32')
     .option('--reclaim <policy>', 'victim selection: lru', 'lru')
@@ -54,6 +57,7 @@ function build(io: CliIo, result: { code: number }): Command {
 
   addMachineOptions(program.command('run').argument('<trace>', 'trace file (text or gzip)').description('replay one trace under one configuration'))
     .option('--html <file>', 'write a self-contained HTML report')
+    .option('--verbose', 'every counter of the report in the summary')
     .action(async (trace: string, opts: RunCliOptions) => {
       result.code = await runCommand(trace, opts, io);
     });
@@ -66,7 +70,7 @@ function build(io: CliIo, result: { code: number }): Command {
     false,
   )
     .requiredOption('--compressors <list>', 'comma-separated compressors, e.g. lz4,zstd,deflate')
-    .option('--zpools <list>', 'comma-separated zpools', 'zbud')
+    .option('--zpools <list>', "comma-separated zpools (default: the profile's)")
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (trace: string, opts: CompareCliOptions) => {

@@ -1,34 +1,42 @@
 /*
  * Option values (SPEC §10): sizes, integers in a range, enumerations, and the
  * machine configuration they make. Every bad value is a UsageError (status 2)
- * naming the option.
+ * naming the option; a combination the chosen kernel cannot have (SPEC §5.1)
+ * names both options.
  */
 import { availableParallelism } from 'node:os';
 import { parseCodecName } from '../compress/registry.js';
 import { UsageError } from '../errors.js';
 import type { FrontswapDupMode } from '../mm/frontswap.js';
-import { PROFILES, type KernelProfile } from '../mm/profiles.js';
+import { ZPOOLS, type ZpoolName } from '../mm/pools/zpool.js';
+import { DEFAULT_KERNEL, KERNELS, PROFILES, type KernelProfile } from '../mm/profiles.js';
 import type { MachineConfig, SwapcacheWrite } from '../mm/replay.js';
-import type { RunSettings } from '../sim/simulate.js';
+import { MAX_SWAP_SLOTS } from '../mm/swapfile.js';
 import type { DuplicatePolicy, LimitPolicy } from '../mm/zswap.js';
 import { PAGE_SIZE } from '../page.js';
+import type { RunSettings } from '../sim/simulate.js';
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, p: PAGE_SIZE };
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: PAGE_SIZE };
+/** The largest RAM or swap device simulated: 2^31 pages (8 TiB); slot offsets and frame counts stay 31-bit. */
+export const MAX_PAGES = MAX_SWAP_SLOTS;
+const MAX_SIZE_TEXT = '8T (2147483648p)';
 
-/** A size in bytes: plain bytes, K/M/G (powers of 1024, either case) or p (pages). */
+/** A size in bytes: plain bytes, K/M/G/T (powers of 1024, either case) or p (pages). */
 export function parseSize(value: string, option: string): number {
-  const m = /^(\d+)([kKmMgGpP]?)$/.exec(value.trim());
+  const m = /^(\d+)([kKmMgGtTpP]?)$/.exec(value.trim());
   if (!m) throw new UsageError(`${option}: '${value}' is not a size (e.g. 64M, 1G, 16384p, 4096)`);
   const bytes = Number(m[1]) * UNITS[m[2].toLowerCase()];
-  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${option}: '${value}' is too large`);
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${option}: '${value}' is too large (at most ${MAX_SIZE_TEXT})`);
   return bytes;
 }
 
-/** A size that must be a whole number of pages; returns pages. */
+/** A size that must be a whole number of pages, at most MAX_PAGES; returns pages. */
 export function parsePages(value: string, option: string): number {
   const bytes = parseSize(value, option);
   if (bytes % PAGE_SIZE !== 0) throw new UsageError(`${option}: ${value} is not a whole number of ${PAGE_SIZE}-byte pages`);
-  return bytes / PAGE_SIZE;
+  const pages = bytes / PAGE_SIZE;
+  if (pages > MAX_PAGES) throw new UsageError(`${option}: ${value} is larger than the simulator models (at most ${MAX_SIZE_TEXT})`);
+  return pages;
 }
 
 export function parseInteger(value: string, option: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -51,6 +59,30 @@ export function parseOnOff(value: string, option: string): boolean {
   return parseChoice(value, option, ['on', 'off'] as const) === 'on';
 }
 
+/**
+ * A comma-separated list: no empty list, no empty item, and — unless
+ * `canonical` is null — no item twice (compared after `canonical`, so
+ * `deflate` and `deflate:6` are the same item).
+ */
+export function parseList<T>(value: string, option: string, parse: (item: string) => T, canonical: ((v: T) => string) | null = String): T[] {
+  if (value.trim() === '') throw new UsageError(`${option}: the list is empty`);
+  const items = value.split(',').map((s) => s.trim());
+  const seen = new Map<string, string>();
+  const out: T[] = [];
+  items.forEach((item, i) => {
+    if (item === '') throw new UsageError(`${option}: item ${i + 1} of '${value}' is empty`);
+    const v = parse(item);
+    if (canonical !== null) {
+      const key = canonical(v);
+      const before = seen.get(key);
+      if (before !== undefined) throw new UsageError(`${option}: '${item}' is listed twice${before !== item ? ` (as '${before}' too)` : ''}`);
+      seen.set(key, item);
+    }
+    out.push(v);
+  });
+  return out;
+}
+
 /** The options of SPEC §3–§8 as commander hands them over (strings, undefined when absent). */
 export interface MachineOptions {
   ram?: string;
@@ -65,6 +97,9 @@ export interface MachineOptions {
   sameFilledPages?: string;
   duplicate?: string;
   frontswapDup?: string;
+  zeromap?: string;
+  exclusiveLoads?: string;
+  shrinkWorkerPace?: string;
   swapcacheWrite?: string;
   reclaimBatch?: string;
   reclaim?: string;
@@ -73,51 +108,98 @@ export interface MachineOptions {
   checkInvariants?: boolean;
 }
 
-export const KERNELS = ['3.11', '5.10'] as const;
-export const LIMIT_POLICIES = ['sync-reclaim', 'reject-shrink'] as const;
-export const DUPLICATE_POLICIES = ['overwrite', 'reject', 'bug', 'stale'] as const;
+export { KERNELS };
+export const LIMIT_POLICIES = ['sync-reclaim', 'reject-shrink', 'shrink-until-accept'] as const;
+export const DUPLICATE_POLICIES = ['overwrite', 'reject', 'bug', 'stale', 'replace'] as const;
 export const FRONTSWAP_DUP_MODES = ['clear', 'invalidate-on-fail', 'invalidate-first'] as const;
 
+/** A combination the kernel cannot have: status 2, naming both options. */
+function refuse(option: string, value: string, kernel: KernelProfile, why: string): never {
+  throw new UsageError(`${option} ${value} cannot be used with --kernel ${kernel}: ${why}`);
+}
+
+export function parseKernel(value: string): KernelProfile {
+  return parseChoice(value, '--kernel', KERNELS);
+}
+
+/** A zpool the profile has (SPEC §5.1: "a --zpool outside the profile's row" is refused). */
+export function parseZpool(value: string, kernel: KernelProfile, option = '--zpool'): ZpoolName {
+  const zpool = parseChoice<ZpoolName>(value, option, ZPOOLS);
+  const have = PROFILES[kernel].zpools;
+  if (!have.includes(zpool)) refuse(option, zpool, kernel, `Linux ${kernel} has ${have.join(', ')} only`);
+  return zpool;
+}
+
+export function parsePace(value: string): number | 'sync' {
+  return value.trim() === 'sync' ? 'sync' : parseInteger(value, '--shrink-worker-pace', 1);
+}
+
 export function buildSettings(o: MachineOptions, traceName: string): RunSettings {
-  const kernel: KernelProfile = parseChoice(o.kernel ?? '5.10', '--kernel', KERNELS);
+  const kernel = parseKernel(o.kernel ?? DEFAULT_KERNEL);
   const profile = PROFILES[kernel];
+  const direct = !profile.frontswap;
   const ramPages = parsePages(o.ram ?? '64M', '--ram');
-  const swapSizes = (o.swap ?? '256M').split(',').map((s) => parsePages(s, '--swap'));
+  const swapSizes = parseList(o.swap ?? '256M', '--swap', (s) => parsePages(s, '--swap'), null);
   for (const pages of swapSizes) {
     if (pages < 1) throw new UsageError(`--swap: a device needs at least one page (slot 0 holds the swap header)`);
   }
   let swapPrio: number[];
   if (o.swapPrio === undefined) swapPrio = swapSizes.map((_, i) => -1 - i);
   else {
-    swapPrio = o.swapPrio.split(',').map((p) => parseInteger(p, '--swap-prio', -32768, 32767));
+    swapPrio = parseList(o.swapPrio, '--swap-prio', (p) => parseInteger(p, '--swap-prio', -32768, 32767), null);
     if (swapPrio.length !== swapSizes.length) {
       throw new UsageError(`--swap-prio: ${swapPrio.length} priorities for ${swapSizes.length} swap devices`);
     }
   }
-  const compressor = parseCodecName(o.compressor ?? 'lz4').canonical;
-  parseChoice(o.zpool ?? 'zbud', '--zpool', ['zbud'] as const);
+  const compressor = parseCodecName(o.compressor ?? 'lz4', '--compressor').canonical;
+  const zpool = o.zpool === undefined ? profile.zpools[0] : parseZpool(o.zpool, kernel);
   parseChoice(o.reclaim ?? 'lru', '--reclaim', ['lru'] as const);
   const threads = o.threads === undefined ? availableParallelism() : parseInteger(o.threads, '--threads', 0);
+
+  let limitPolicy = profile.limitPolicy;
+  if (o.limitPolicy !== undefined) {
+    limitPolicy = parseChoice<LimitPolicy>(o.limitPolicy, '--limit-policy', LIMIT_POLICIES);
+    if (direct && limitPolicy !== 'shrink-until-accept') refuse('--limit-policy', limitPolicy, kernel, `Linux ${kernel} shrinks until the pool can accept (shrink-until-accept)`);
+    if (!direct && limitPolicy === 'shrink-until-accept') refuse('--limit-policy', limitPolicy, kernel, 'the shrink-until-accept worker is 6.10+ (use --kernel 6.12 or 6.18)');
+  }
+  let sameFilled = profile.same_filled_pages;
+  if (o.sameFilledPages !== undefined) {
+    sameFilled = parseOnOff(o.sameFilledPages, '--same-filled-pages');
+    if (direct && sameFilled) refuse('--same-filled-pages', 'on', kernel, 'from 6.12 zero pages go to the swap zeromap and other same-filled pages are compressed');
+  }
+  let frontswapDup: FrontswapDupMode | null = profile.frontswapDup;
+  if (o.frontswapDup !== undefined) {
+    const mode = parseChoice<FrontswapDupMode>(o.frontswapDup, '--frontswap-dup', FRONTSWAP_DUP_MODES);
+    if (direct) refuse('--frontswap-dup', mode, kernel, 'frontswap was removed in 6.6');
+    frontswapDup = mode;
+  }
+  let zeromap = profile.zeromap;
+  if (o.zeromap !== undefined) {
+    zeromap = parseOnOff(o.zeromap, '--zeromap');
+    if (!direct && zeromap) refuse('--zeromap', 'on', kernel, 'the swap zeromap is 6.12+');
+  }
+  const pace = o.shrinkWorkerPace === undefined ? 8 : parsePace(o.shrinkWorkerPace);
+
   const machine: MachineConfig = {
     traceName,
     ramPages,
     swapSlots: swapSizes,
     swapPrio,
     kernel,
-    zpool: 'zbud',
-    max_pool_percent: o.maxPoolPercent === undefined ? 20 : parseInteger(o.maxPoolPercent, '--max-pool-percent', 0),
+    zpool,
+    max_pool_percent: o.maxPoolPercent === undefined ? 20 : parseInteger(o.maxPoolPercent, '--max-pool-percent', 0, 1_000_000),
     accept_threshold_percent:
-      o.acceptThresholdPercent === undefined
-        ? profile.accept_threshold_percent
-        : parseInteger(o.acceptThresholdPercent, '--accept-threshold-percent', 0, 100),
-    limitPolicy: o.limitPolicy === undefined ? profile.limitPolicy : parseChoice(o.limitPolicy, '--limit-policy', LIMIT_POLICIES),
-    same_filled_pages: o.sameFilledPages === undefined ? profile.same_filled_pages : parseOnOff(o.sameFilledPages, '--same-filled-pages'),
+      o.acceptThresholdPercent === undefined ? profile.accept_threshold_percent : parseInteger(o.acceptThresholdPercent, '--accept-threshold-percent', 0, 100),
+    limitPolicy,
+    same_filled_pages: sameFilled,
     duplicate: o.duplicate === undefined ? profile.duplicate : parseChoice<DuplicatePolicy>(o.duplicate, '--duplicate', DUPLICATE_POLICIES),
-    frontswapDup:
-      o.frontswapDup === undefined ? profile.frontswapDup : parseChoice<FrontswapDupMode>(o.frontswapDup, '--frontswap-dup', FRONTSWAP_DUP_MODES),
+    frontswapDup,
+    zeromap,
+    exclusiveLoads: o.exclusiveLoads === undefined ? profile.exclusiveLoads : parseOnOff(o.exclusiveLoads, '--exclusive-loads'),
+    shrinkWorkerPace: pace,
     swapcacheWrite:
       o.swapcacheWrite === undefined ? 'free' : parseChoice<SwapcacheWrite>(o.swapcacheWrite, '--swapcache-write', ['free', 'keep'] as const),
-    reclaimBatch: o.reclaimBatch === undefined ? 32 : parseInteger(o.reclaimBatch, '--reclaim-batch', 1),
+    reclaimBatch: o.reclaimBatch === undefined ? 32 : parseInteger(o.reclaimBatch, '--reclaim-batch', 1, MAX_PAGES),
     poolInRam: o.poolInRam === undefined ? true : parseOnOff(o.poolInRam, '--pool-in-ram'),
     checkInvariants: o.checkInvariants === true,
     zswapEnabled: true,

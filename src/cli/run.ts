@@ -11,6 +11,7 @@ export interface RunCliOptions extends MachineOptions {
   json?: boolean;
   quiet?: boolean;
   html?: string;
+  verbose?: boolean;
 }
 
 /**
@@ -52,7 +53,7 @@ export async function runCommand(trace: string, opts: RunCliOptions, io: CliIo):
   const [{ report, exitCode }] = await replayConfigurations(trace, [{ settings, label: settings.compressor }], io, opts);
   if (opts.html) await writeHtmlReport(opts.html, [report]);
   if (opts.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
-  else io.out(formatSummary(report));
+  else io.out(formatSummary(report, opts.verbose === true));
   if (report.verify.corrupt_loads > 0) io.err(formatCorrupt(report));
   return exitCode;
 }

@@ -5,7 +5,6 @@
  *   zstd[:LEVEL]   zstd-napi (libzstd), a complete zstd frame as the kernel's
  *                  crypto zstd produces it; LEVEL 1–22, default 3 (the
  *                  kernel's ZSTD_CLEVEL_DEFAULT)
- *   lzo            lzo (minilzo 2.09), LZO1X-1: the kernel's lzo1x_1_compress
  *   lz4hc[:LEVEL]  lz4 (liblz4 1.9), a raw LZ4 block from LZ4_compress_HC;
  *                  LEVEL 1–12, default 9 (the kernel's LZ4HC_DEFAULT_CLEVEL)
  *
@@ -48,24 +47,6 @@ export class ZstdCodec implements Codec {
   decompress(block: Uint8Array, dst: Uint8Array): void {
     const out = this.dctx.decompress(block);
     checkLength('zstd', out.length);
-    dst.set(out);
-  }
-}
-
-interface LzoModule {
-  compress(input: Buffer): Buffer;
-  decompress(input: Buffer, length: number): Buffer;
-}
-
-export class LzoCodec implements Codec {
-  readonly name = 'lzo';
-  private readonly lzo = require('lzo') as LzoModule;
-  compress(page: Uint8Array): Uint8Array {
-    return this.lzo.compress(asBuffer(page));
-  }
-  decompress(block: Uint8Array, dst: Uint8Array): void {
-    const out = this.lzo.decompress(asBuffer(block), PAGE_SIZE);
-    checkLength('lzo', out.length);
     dst.set(out);
   }
 }

@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
 import { exposeGcToNewThreads } from '../gc.js';
-import type { CompressedPage } from '../mm/zswap.js';
 import type { BatchCompressor } from '../sim/simulate.js';
-import { packBlocks, packPages, unpackResult, type CompressTask, type DigestTask } from './protocol.js';
+import type { CompressedPage } from './codec.js';
+import { packPages, unpackResult, type CompressTask } from './protocol.js';
 
 /** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
 export function defaultWorkerFile(): string {
@@ -31,9 +31,6 @@ export interface PoolOptions {
   codecModule?: string;
   workerFile?: string;
 }
-
-/** Blocks per final-check task, at most: ~2 MB of lz4 blocks, ~10–20 ms of work. */
-const DIGEST_TASK_BLOCKS = 1024;
 
 export class CompressionPool implements BatchCompressor {
   private readonly piscina: Piscina;
@@ -79,7 +76,6 @@ export class CompressionPool implements BatchCompressor {
     return {
       threads: this.threads,
       compressBatch: (pages) => this.compressBatch(pages, codec),
-      digestBlocks: (blocks) => this.digestBlocks(blocks, codec),
     };
   }
 
@@ -94,38 +90,7 @@ export class CompressionPool implements BatchCompressor {
       runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
     }
     const results = await this.settle(runs, codec);
-    const out: CompressedPage[] = [];
-    for (const buf of results) {
-      const { blocks, ns, digests } = unpackResult(buf);
-      // copies: a block may wait long for its eviction, and a view would keep the whole reply alive
-      blocks.forEach((block, i) => out.push({ block: block.slice(), ns: ns[i], digest: digests.slice(4 * i, 4 * i + 4) }));
-    }
-    return out;
-  }
-
-  /**
-   * Decompresses stored blocks and digests the pages, spread over the
-   * threads: 4 words per block, in order. The blocks are views into the
-   * pool; they are copied into tasks a slice at a time, with at most two
-   * tasks per thread in flight, so the check of a large pool does not hold a
-   * second copy of it.
-   */
-  async digestBlocks(blocks: Uint8Array[], codec = this.options.codec): Promise<Int32Array> {
-    if (this.failure) throw this.failure;
-    const out = new Int32Array(4 * blocks.length);
-    const per = Math.max(64, Math.min(DIGEST_TASK_BLOCKS, Math.ceil(blocks.length / (2 * this.workers))));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < blocks.length && this.failure === null) {
-        const start = next;
-        next += per;
-        const task: DigestTask = { kind: 'digest', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks.slice(start, start + per)) };
-        const [digests] = await this.settle([this.piscina.run(task, { transferList: [task.blocks] }) as Promise<ArrayBuffer>], codec);
-        out.set(new Int32Array(digests), 4 * start);
-      }
-    };
-    await Promise.all(Array.from({ length: 2 * this.workers }, lane));
-    return out;
+    return results.flatMap(unpackResult);
   }
 
   private async settle(runs: Promise<ArrayBuffer>[], codec: string): Promise<ArrayBuffer[]> {

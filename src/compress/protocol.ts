@@ -5,15 +5,16 @@
  * is one transferred ArrayBuffer too (piscina moves a single transferable):
  *
  *   u32 count | u32 lengths[count] | (pad to 8) | f64 ns[count] |
- *   i32 digests[4 × count] | blocks…
+ *   u8 fits[count] | blocks…
  *
- * The digests are those of the pages as compressed (src/mm/digest.ts), so
- * the main thread need not hash a page a worker has already read.
+ * `fits` says whether the kernel's call into a one-page buffer succeeds
+ * (src/compress/codec.ts).
  *
  * Blocks follow each other in page order. Nothing is copied through the
  * structured clone but the small task object.
  */
 import { PAGE_SIZE } from '../page.js';
+import type { CompressedPage } from './codec.js';
 
 export interface CompressTask {
   kind: 'compress';
@@ -26,19 +27,7 @@ export interface CompressTask {
   count: number;
 }
 
-/**
- * Decompress blocks and digest the pages (the final check of SPEC §9):
- * `blocks` is `u32 count | u32 lengths[count] | bytes…`; the reply is an
- * Int32Array of 4 words per block.
- */
-export interface DigestTask {
-  kind: 'digest';
-  codec: string;
-  codecModule?: string;
-  blocks: ArrayBuffer;
-}
-
-export type PoolTask = CompressTask | DigestTask;
+export type PoolTask = CompressTask;
 
 export function packBlocks(blocks: Uint8Array[]): ArrayBuffer {
   const total = blocks.reduce((s, b) => s + b.length, 0);
@@ -68,55 +57,50 @@ export function unpackBlocks(buf: ArrayBuffer): Uint8Array[] {
   return out;
 }
 
-export interface CompressedBatch {
-  blocks: Uint8Array[];
-  ns: Float64Array;
-  /** 4 words per page. */
-  digests: Int32Array;
-}
-
-function layout(count: number): { nsOffset: number; digestOffset: number; dataOffset: number } {
+function layout(count: number): { nsOffset: number; fitsOffset: number; dataOffset: number } {
   const headerEnd = 4 * (1 + count);
   const nsOffset = (headerEnd + 7) & ~7;
-  const digestOffset = nsOffset + 8 * count;
-  return { nsOffset, digestOffset, dataOffset: digestOffset + 16 * count };
+  const fitsOffset = nsOffset + 8 * count;
+  return { nsOffset, fitsOffset, dataOffset: fitsOffset + count };
 }
 
-/** Packs compressed blocks, timings and the pages' digests into one buffer (worker side). */
-export function packResult(blocks: Uint8Array[], ns: number[], digests: Int32Array): ArrayBuffer {
-  const count = blocks.length;
-  const { nsOffset, digestOffset, dataOffset } = layout(count);
-  const total = dataOffset + blocks.reduce((s, b) => s + b.length, 0);
+/** Packs compressed pages into one buffer (worker side). */
+export function packResult(pages: CompressedPage[]): ArrayBuffer {
+  const count = pages.length;
+  const { nsOffset, fitsOffset, dataOffset } = layout(count);
+  const total = dataOffset + pages.reduce((s, p) => s + p.block.length, 0);
   const buf = new ArrayBuffer(total);
   const head = new Uint32Array(buf, 0, 1 + count);
   const times = new Float64Array(buf, nsOffset, count);
-  new Int32Array(buf, digestOffset, 4 * count).set(digests);
+  const fits = new Uint8Array(buf, fitsOffset, count);
   const bytes = new Uint8Array(buf);
   head[0] = count;
   let at = dataOffset;
   for (let i = 0; i < count; i++) {
-    head[1 + i] = blocks[i].length;
-    times[i] = ns[i];
-    bytes.set(blocks[i], at);
-    at += blocks[i].length;
+    const p = pages[i];
+    head[1 + i] = p.block.length;
+    times[i] = p.ns;
+    fits[i] = p.fits ? 1 : 0;
+    bytes.set(p.block, at);
+    at += p.block.length;
   }
   return buf;
 }
 
-/** Unpacks a worker's reply into views on the transferred buffer (pool side). */
-export function unpackResult(buf: ArrayBuffer): CompressedBatch {
+/** Unpacks a worker's reply; the blocks are copies (a block may wait long for its eviction). */
+export function unpackResult(buf: ArrayBuffer): CompressedPage[] {
   const count = new Uint32Array(buf, 0, 1)[0];
-  const { nsOffset, digestOffset, dataOffset } = layout(count);
+  const { nsOffset, fitsOffset, dataOffset } = layout(count);
   const lengths = new Uint32Array(buf, 4, count);
   const ns = new Float64Array(buf, nsOffset, count);
-  const digests = new Int32Array(buf, digestOffset, 4 * count);
-  const blocks: Uint8Array[] = [];
+  const fits = new Uint8Array(buf, fitsOffset, count);
+  const out: CompressedPage[] = [];
   let at = dataOffset;
   for (let i = 0; i < count; i++) {
-    blocks.push(new Uint8Array(buf, at, lengths[i]));
+    out.push({ block: new Uint8Array(buf.slice(at, at + lengths[i])), ns: ns[i], fits: fits[i] === 1 });
     at += lengths[i];
   }
-  return { blocks, ns, digests };
+  return out;
 }
 
 /** Copies pages into one transferable buffer. */

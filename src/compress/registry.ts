@@ -7,8 +7,10 @@ import { UsageError } from '../errors.js';
 import type { Codec } from './codec.js';
 import { DeflateCodec } from './deflate.js';
 import { Lz4Codec } from './lz4.js';
-import { LzoCodec, Lz4hcCodec, ZstdCodec } from './native.js';
-import { BrotliCodec, ZlibDeflateCodec, kernelDeflateCodec } from './zlib.js';
+import { KernelDeflateCodec } from './kernel-deflate.js';
+import { KernelLzoCodec } from './lzo.js';
+import { Lz4hcCodec, ZstdCodec } from './native.js';
+import { BrotliCodec, ZlibDeflateCodec } from './zlib.js';
 
 interface CodecSpec {
   /** Level range and default, for codecs that take one. */
@@ -29,7 +31,8 @@ export const CODECS: Record<string, CodecSpec> = {
     make: (level) => new ZstdCodec(level),
     describe: 'zstd-napi 0.0.13 (libzstd, native), a zstd frame',
   },
-  lzo: { make: () => new LzoCodec(), describe: 'lzo 0.4.11 (minilzo 2.09, native), LZO1X-1' },
+  lzo: { make: () => new KernelLzoCodec(false), describe: "the kernel's LZO1X-1 (lib/lzo, x86_64), our own implementation" },
+  'lzo-rle': { make: () => new KernelLzoCodec(true), describe: "the kernel's lzo-rle (lib/lzo, bitstream version 1), our own implementation" },
   lz4hc: {
     levels: { min: 1, max: 12, default: 9 },
     make: (level) => new Lz4hcCodec(level),
@@ -46,8 +49,8 @@ export const CODECS: Record<string, CodecSpec> = {
     describe: 'node:zlib brotli (native)',
   },
   'deflate-kernel': {
-    make: () => kernelDeflateCodec(),
-    describe: "node:zlib raw deflate at the kernel crypto API's settings: level 6, windowBits 11, memLevel 8",
+    make: () => new KernelDeflateCodec(),
+    describe: "the kernel's deflate (crypto/deflate.c over lib/zlib_deflate: level 6, windowBits 11, memLevel 8), our own implementation",
   },
 };
 
@@ -57,18 +60,19 @@ export interface ParsedCodecName {
   canonical: string;
 }
 
-export function parseCodecName(name: string): ParsedCodecName {
+/** Parses NAME or NAME:LEVEL; `option` names the command-line option in errors. */
+export function parseCodecName(name: string, option = 'compressor'): ParsedCodecName {
   const m = /^([a-z0-9-]+)(?::(-?\d+))?$/.exec(name.trim());
   const spec = m ? CODECS[m[1]] : undefined;
   if (!m || !spec) {
-    throw new UsageError(`unknown compressor '${name}' (known: ${Object.keys(CODECS).join(', ')})`);
+    throw new UsageError(`${option}: unknown compressor '${name}' (known: ${Object.keys(CODECS).join(', ')})`);
   }
   const base = m[1];
-  if (m[2] !== undefined && !spec.levels) throw new UsageError(`compressor '${base}' takes no level`);
+  if (m[2] !== undefined && !spec.levels) throw new UsageError(`${option}: compressor '${base}' takes no level`);
   if (!spec.levels) return { base, level: 0, canonical: base };
   const level = m[2] === undefined ? spec.levels.default : Number(m[2]);
   if (level < spec.levels.min || level > spec.levels.max) {
-    throw new UsageError(`${base}:LEVEL must be ${spec.levels.min}–${spec.levels.max}, got ${m[2]}`);
+    throw new UsageError(`${option}: ${base}:LEVEL must be ${spec.levels.min}–${spec.levels.max}, got ${m[2]}`);
   }
   return { base, level, canonical: `${base}:${level}` };
 }

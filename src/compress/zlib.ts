@@ -6,11 +6,8 @@
  *                         native zlib beside fflate's JavaScript deflate
  *   brotli[:LEVEL]        brotli, quality LEVEL 0–11, default 4, with the
  *                         page size as the size hint
- *   deflate-kernel        the Linux crypto API's deflate (crypto/deflate.c):
- *                         raw deflate, level 6 (Z_DEFAULT_COMPRESSION),
- *                         windowBits 11, memLevel 8 (MAX_MEM_LEVEL of the
- *                         kernel's include/linux/zconf.h); see the README for
- *                         how its output was checked against the kernel's zlib
+ *
+ * (The kernel's own deflate is src/compress/kernel-deflate.ts.)
  */
 import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { PAGE_SIZE } from '../page.js';
@@ -24,27 +21,15 @@ function inflateInto(name: string, block: Uint8Array, dst: Uint8Array): void {
 
 export class ZlibDeflateCodec implements Codec {
   readonly name: string;
-  constructor(
-    private readonly level: number,
-    private readonly windowBits = 15,
-    private readonly memLevel = 8,
-    name?: string,
-  ) {
-    this.name = name ?? `zlib-deflate:${level}`;
+  constructor(private readonly level: number) {
+    this.name = `zlib-deflate:${level}`;
   }
   compress(page: Uint8Array): Uint8Array {
-    return deflateRawSync(page, { level: this.level, windowBits: this.windowBits, memLevel: this.memLevel });
+    return deflateRawSync(page, { level: this.level });
   }
   decompress(block: Uint8Array, dst: Uint8Array): void {
     inflateInto(this.name, block, dst);
   }
-}
-
-/** crypto/deflate.c: DEFLATE_DEF_LEVEL, DEFLATE_DEF_WINBITS, DEFLATE_DEF_MEMLEVEL. */
-export const KERNEL_DEFLATE = { level: 6, windowBits: 11, memLevel: 8 } as const;
-
-export function kernelDeflateCodec(): Codec {
-  return new ZlibDeflateCodec(KERNEL_DEFLATE.level, KERNEL_DEFLATE.windowBits, KERNEL_DEFLATE.memLevel, 'deflate-kernel');
 }
 
 export class BrotliCodec implements Codec {

@@ -39,14 +39,28 @@ export class List<T> {
 
   /** list_add: insert at the head. */
   addHead(link: Link<T>): void {
-    const s = this.sentinel;
-    const first = s.next!;
-    link.prev = s;
-    link.next = first;
-    first.prev = link;
-    s.next = link;
+    this.insertAfter(link, this.sentinel);
+  }
+
+  /** list_add_tail: insert at the tail. */
+  addTail(link: Link<T>): void {
+    this.insertAfter(link, this.sentinel.prev!);
+  }
+
+  /** Inserts `link` right after `anchor` (a link on this list), as list_add(link, anchor). */
+  insertAfter(link: Link<T>, anchor: Link<T>): void {
+    const next = anchor.next!;
+    link.prev = anchor;
+    link.next = next;
+    next.prev = link;
+    anchor.next = link;
     link.list = this;
     this.length++;
+  }
+
+  /** The first link (for insertAfter), or null. */
+  headLink(): Link<T> | null {
+    return this.length === 0 ? null : this.sentinel.next;
   }
 
   /** list_del: unlink (the link must be on this list). */
@@ -65,12 +79,23 @@ export class List<T> {
     this.addHead(link);
   }
 
+  /** Moves a linked node to the tail (list_move_tail). */
+  moveToTail(link: Link<T>): void {
+    this.remove(link);
+    this.addTail(link);
+  }
+
   head(): T | null {
     return this.length === 0 ? null : this.sentinel.next!.owner;
   }
 
   tail(): T | null {
     return this.length === 0 ? null : this.sentinel.prev!.owner;
+  }
+
+  /** Owners from tail to head. */
+  *fromTail(): IterableIterator<T> {
+    for (let l = this.sentinel.prev!; l !== this.sentinel; l = l.prev!) yield l.owner as T;
   }
 
   /** Owners from head to tail. */

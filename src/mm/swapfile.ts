@@ -15,6 +15,10 @@
  *   0x01  a swapped-out page
  *   0     free
  *
+ * The map is sparse (src/mm/sparse.ts): a device costs memory in
+ * proportion to the slots in use, not to its size, and the scans below skip
+ * whole runs of free slots at once.
+ *
  * `scanSwapMap` is v3.10's scan_swap_map line for line on a rotational
  * device, quirks included: runs of SWAPFILE_CLUSTER (256) free slots searched
  * from lowest_bit, the fallback to lowest_bit when no run is found, the
@@ -26,7 +30,11 @@
  * among equal priorities.
  */
 
+import { SparseBytes } from './sparse.js';
+
 export const SWAP_HAS_CACHE = 0x40;
+/** Slots per device at most (8 TiB of 4 KiB pages): offsets stay 31-bit. */
+export const MAX_SWAP_SLOTS = 2 ** 31;
 export const SWAPFILE_CLUSTER = 256;
 
 /** What the allocator needs from the rest of the machine. */
@@ -46,7 +54,7 @@ export class SwapDevice {
   readonly max: number;
   /** Usable slots (`si->pages`). */
   readonly pages: number;
-  readonly swapMap: Uint8Array;
+  readonly swapMap: SparseBytes;
   inusePages = 0;
   lowestBit: number;
   highestBit: number;
@@ -60,7 +68,7 @@ export class SwapDevice {
   ) {
     this.max = slots;
     this.pages = slots - 1;
-    this.swapMap = new Uint8Array(slots);
+    this.swapMap = new SparseBytes(slots);
     this.lowestBit = 1;
     this.highestBit = slots - 1;
     if (this.pages <= 0) {
@@ -80,10 +88,17 @@ export interface SwapStats {
  * from `from` while the run's last slot stays ≤ `last`; −1 if none. This is
  * scan_swap_map's cluster search: a busy slot pushes the candidate run past it.
  */
-function freeRun(map: Uint8Array, from: number, last: number): number {
+function freeRun(map: SparseBytes, from: number, last: number): number {
   let lastInCluster = from + SWAPFILE_CLUSTER - 1;
   for (let offset = from; lastInCluster <= last; offset++) {
-    if (map[offset]) lastInCluster = offset + SWAPFILE_CLUSTER;
+    if (map.chunkEmpty(offset)) {
+      // a chunk of free slots: the run reaches its end at least
+      const next = SparseBytes.nextChunk(offset);
+      if (lastInCluster < next) return lastInCluster - (SWAPFILE_CLUSTER - 1);
+      offset = next - 1;
+      continue;
+    }
+    if (map.get(offset)) lastInCluster = offset + SWAPFILE_CLUSTER;
     else if (offset === lastInCluster) return offset - (SWAPFILE_CLUSTER - 1);
   }
   return -1;
@@ -188,12 +203,12 @@ export class SwapSpace {
       if (offset > si.highestBit) scanBase = offset = si.lowestBit;
 
       let busy: boolean;
-      if (this.vmSwapFull() && map[offset] === SWAP_HAS_CACHE) {
+      if (this.vmSwapFull() && map.get(offset) === SWAP_HAS_CACHE) {
         // Reuse the slot of a cache-only page if it can be freed.
         if (this.host!.tryToReclaimSwap(si.type, offset)) continue;
         busy = true;
       } else {
-        busy = map[offset] !== 0;
+        busy = map.get(offset) !== 0;
       }
 
       if (!busy) {
@@ -204,15 +219,21 @@ export class SwapSpace {
           si.lowestBit = si.max;
           si.highestBit = 0;
         }
-        map[offset] = usage;
+        map.set(offset, usage);
         si.clusterNext = offset + 1;
         return offset;
       }
 
       // scan: linear search to highest_bit, then from after lowest_bit to the base.
+      const full = this.vmSwapFull();
       let found = false;
       while (++offset <= si.highestBit) {
-        if (!map[offset] || (this.vmSwapFull() && map[offset] === SWAP_HAS_CACHE)) {
+        if (map.chunkEmpty(offset)) {
+          found = true;
+          break;
+        }
+        const v = map.get(offset);
+        if (!v || (full && v === SWAP_HAS_CACHE)) {
           found = true;
           break;
         }
@@ -220,7 +241,8 @@ export class SwapSpace {
       if (!found) {
         offset = si.lowestBit;
         while (++offset < scanBase) {
-          if (!map[offset] || (this.vmSwapFull() && map[offset] === SWAP_HAS_CACHE)) {
+          const v = map.get(offset);
+          if (!v || (full && v === SWAP_HAS_CACHE)) {
             found = true;
             break;
           }
@@ -236,10 +258,10 @@ export class SwapSpace {
    */
   entryFree(type: number, offset: number, usage: number): void {
     const si = this.devices[type];
-    let count = si.swapMap[offset];
+    let count = si.swapMap.get(offset);
     if (usage === SWAP_HAS_CACHE) count &= ~SWAP_HAS_CACHE;
     else count--;
-    si.swapMap[offset] = count;
+    si.swapMap.set(offset, count);
     if (count === 0) {
       if (offset < si.lowestBit) si.lowestBit = offset;
       if (offset > si.highestBit) si.highestBit = offset;
@@ -251,15 +273,17 @@ export class SwapSpace {
 
   /** swap_duplicate(): one more swap entry (a PTE) refers to the slot. */
   duplicate(type: number, offset: number): void {
-    this.devices[type].swapMap[offset]++;
+    const map = this.devices[type].swapMap;
+    map.set(offset, map.get(offset) + 1);
   }
 
   /** The slot gains the swap cache reference (swapin adds the page to the cache). */
   addCache(type: number, offset: number): void {
-    this.devices[type].swapMap[offset] |= SWAP_HAS_CACHE;
+    const map = this.devices[type].swapMap;
+    map.set(offset, map.get(offset) | SWAP_HAS_CACHE);
   }
 
   mapOf(type: number, offset: number): number {
-    return this.devices[type].swapMap[offset];
+    return this.devices[type].swapMap.get(offset);
   }
 }

@@ -1,41 +1,65 @@
 /*
- * zswap: mm/zswap.c as a frontswap backend (kernel-notes §2, SPEC §6).
+ * zswap: mm/zswap.c, in both of its eras (kernel-notes §2, kernel-notes-6x,
+ * SPEC §6, §6.0, §6.1).
  *
- * A store compresses the page into a 4096-byte buffer and keeps the block,
- * behind an 8-byte header naming its swap entry, in a zbud object; the entry
- * (type, offset) → handle lives in a per-type tree. When the pool reaches
- * max_pool_percent of RAM, one of two kernel behaviours applies:
- *   sync-reclaim  (3.11) write back one zbud page at once, then store
- *   reject-shrink (5.10) fail this store, write back one zbud page right
- *                 after it, and refuse stores until the pool drops below
- *                 accept_threshold_percent of the limit (hysteresis)
- * Writeback decompresses an entry to its slot on the backing device; the slot
- * stays allocated and its frontswap bit set, so a later load misses here and
- * reads the device.
+ * A store compresses the page and keeps the block in a zpool object (zbud,
+ * z3fold or zsmalloc, behind src/mm/pools/zpool.ts); the entry (type,
+ * offset) → object lives in a per-type tree. The entry keeps the real
+ * compressed bytes and a reference to the Content they were made from.
+ *
+ * Frontswap era (3.11, 5.10, 6.1): zswap is a frontswap backend (`store`,
+ * `load`, `invalidatePage`, `invalidateArea`). When the pool reaches
+ * max_pool_percent of RAM:
+ *   sync-reclaim  (3.11) write back one pool page at once, then store
+ *   reject-shrink (5.10, 6.1) fail this store, write back one pool page
+ *                 right after it (`runQueuedShrink`), and refuse stores
+ *                 until the pool drops below accept_threshold_percent of
+ *                 the limit (hysteresis)
+ * The limit tests read a cached pool_total_size, refreshed only at the end
+ * of a successful store and whenever an entry is freed (§6.0): a page the
+ * allocator frees on its own stays counted until then. Writeback is the
+ * pool's evict callback: it needs the 8-byte header naming the slot (hlen
+ * 8 for zbud and z3fold, 0 for zsmalloc, which cannot evict).
+ *
+ * Direct era (6.12, 6.18): the swap path calls `storeDirect`, `loadDirect`
+ * and `invalidatePage`; the limit test reads the live pool size with
+ * hysteresis (`zswap_check_limits`), writeback LRU is zswap's own list with
+ * a second-chance `referenced` bit, and a failed store while the pool was
+ * full starts the shrink worker, which runs beside the workload: the
+ * machine gives it `shrinkWorkerPace` writebacks at the end of each record
+ * (`runWorker`), or runs it to its end at once (`sync`).
  *
  * The tmem contract on duplicate stores is `--duplicate`: overwrite (the
- * kernel: replace at insert), reject (free the old copy and fail), bug
- * (BUG_ON), stale (keep the old copy and fail — deliberately broken).
+ * frontswap-era kernel: replace at insert, counted), replace (6.9+: replace
+ * at insert silently; a failed store erases the old entry), reject (free
+ * the old copy and fail), bug (BUG_ON), stale (keep the old copy and fail).
  *
- * Counters and gauges carry debugfs's names. Every failure path bumps at
- * most one counter; a compressed page over 4096 bytes bumps none, as in
- * kernels up to 6.6. Left out: THP, kmem_cache failure, pool switching,
- * compressor errors other than overflow, zsmalloc/z3fold, exclusive loads.
+ * Counters and gauges carry debugfs's names; every failure path bumps at
+ * most one. Left out: THP and large folios, kmem_cache failure, pool
+ * switching, memcg limits and writeback control, the pressure shrinker,
+ * decompression failure.
  */
-import type { Codec } from '../compress/codec.js';
+import { compressPage, type Codec, type CompressedPage } from '../compress/codec.js';
 import { CompressorError, errorMessage } from '../errors.js';
-import { PAGE_SIZE, fillWord, isSameFilled, words32 } from '../page.js';
-import { ExactHistogram, LogHistogram } from '../stats/histogram.js';
-import type { FrontswapOps } from './frontswap.js';
-import type { PageAllocator } from './zbud.js';
-import { EEXIST, EINVAL, ENOMEM, ENOSPC, ZbudPool } from './zbud.js';
-import type { PageSlab } from './slab.js';
+import { PAGE_SIZE } from '../page.js';
+import { CompressionStats } from './compression.js';
+import type { Content } from './content.js';
+import { Link, List } from './list.js';
+import { EEXIST, ENOMEM, ENOSPC, type FrameSource, type Zpool, type ZpoolName } from './pools/zpool.js';
+import { ZbudPool } from './pools/zbud.js';
+import { Z3foldPool } from './pools/z3fold.js';
+import { ZsmallocPool, type ChainSize } from './pools/zsmalloc.js';
 import { SWAP_HAS_CACHE } from './swapfile.js';
+import type { LoadSite, Verifier } from './verify.js';
 
-export type LimitPolicy = 'sync-reclaim' | 'reject-shrink';
-export type DuplicatePolicy = 'overwrite' | 'reject' | 'bug' | 'stale';
+export type LimitPolicy = 'sync-reclaim' | 'reject-shrink' | 'shrink-until-accept';
+export type DuplicatePolicy = 'overwrite' | 'reject' | 'bug' | 'stale' | 'replace';
+/** What a page that does not compress into one page becomes: ≤ 6.1 an uncounted failure, 6.12 `reject_compress_fail`, 6.18 a raw 4096-byte object. */
+export type Incompressible = 'fail' | 'reject_compress_fail' | 'store-raw';
 
 export interface ZswapParams {
+  /** Called through frontswap (≤ 6.1), or by the swap path itself with its own writeback LRU (6.12+). */
+  era: 'frontswap' | 'direct';
   /** totalram_pages */
   totalramPages: number;
   max_pool_percent: number;
@@ -43,173 +67,248 @@ export interface ZswapParams {
   same_filled_pages_enabled: boolean;
   limitPolicy: LimitPolicy;
   duplicate: DuplicatePolicy;
+  exclusiveLoads: boolean;
+  /** Limit tests and debugfs read the cached pool_total_size (≤ 6.1), else the live one. */
+  cachedTotalSize: boolean;
+  incompressible: Incompressible;
+  zpool: ZpoolName;
+  /** zswap_header before each object: 8 for pools that can evict (≤ 6.1), else 0. */
+  hlen: number;
+  /** zsmalloc's chain size. */
+  chain: ChainSize;
+  /** zbud and z3fold keep their own LRU and reclaim (≤ 6.4). */
+  poolLru: boolean;
+  /** z3fold puts a partly evicted page back on its list (6.1; 5.10 does not). */
+  z3foldRelist: boolean;
+  /** Writebacks the 6.12+ shrink worker does per record; 'sync': a run goes to its end at once. */
+  shrinkWorkerPace: number | 'sync';
 }
 
-/** /sys/kernel/debug/zswap, plus the two peaks of SPEC §11. */
+/** /sys/kernel/debug/zswap, plus the peaks of SPEC §11. */
 export interface ZswapStats {
   pool_limit_hit: number;
   reject_reclaim_fail: number;
   reject_alloc_fail: number;
   reject_compress_poor: number;
+  reject_compress_fail: number;
   written_back_pages: number;
   duplicate_entry: number;
-  pool_total_size: number;
   stored_pages: number;
   same_filled_pages: number;
+  stored_incompressible_pages: number;
+  decompress_fail: number;
   pool_total_size_peak: number;
   stored_pages_peak: number;
 }
 
-/** Every compression performed at step 4 and every decompression of a load or writeback. */
-export class CompressionStats {
-  pages = 0;
-  overflowPages = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  readonly sizes = new ExactHistogram();
-  readonly compressNs = new LogHistogram();
-  readonly decompressNs = new LogHistogram();
-
-  recordCompress(dlen: number, ns: number): void {
-    this.pages++;
-    this.bytesIn += PAGE_SIZE;
-    this.bytesOut += dlen;
-    if (dlen > PAGE_SIZE) this.overflowPages++;
-    this.sizes.add(dlen);
-    this.compressNs.add(ns);
-  }
-}
-
-/** A page compressed ahead of its store (by the worker pool). */
-export interface CompressedPage {
-  block: Uint8Array;
-  ns: number;
-  /** The page's digest (src/mm/digest.ts), when the compressor computed it too. */
-  digest?: Int32Array;
+/**
+ * What a load hands back: the content the entry holds, the block to really
+ * decompress (null for same-filled and raw entries), and whether the load
+ * freed the entry (exclusive).
+ */
+export interface ZswapLoaded {
+  content: Content;
+  block: Uint8Array | null;
+  freed: boolean;
 }
 
 /** What zswap needs from the machine around it. */
-export interface ZswapHost {
+export interface ZswapHost extends FrameSource {
   /** swap_map byte of the slot: 0 free; SWAP_HAS_CACHE set while a page is in the swap cache. */
   slotState(type: number, offset: number): number;
-  /** __swap_writepage of a written-back entry. */
-  writeToDevice(type: number, offset: number, page: Uint8Array): void;
+  /** __swap_writepage of a written-back entry's content. */
+  writeBack(type: number, offset: number, content: Content): void;
   /** `--duplicate bug`: stop the run (throws). */
   duplicateBug(type: number, offset: number): never;
+  /** Where a writeback's decompression is reported from. */
+  writebackSite(type: number, offset: number): LoadSite;
 }
 
-export interface ZswapEntry {
-  offset: number;
-  handle: number;
-  /** dlen: 0 for a same-filled entry. */
-  length: number;
-  fillLo: number;
-  fillHi: number;
+export class ZswapEntry {
+  /** zswap's own LRU (6.12+). */
+  readonly lru = new Link<ZswapEntry>(this);
+  /** Second chance: set at store, cleared by one pass of the shrink worker. */
+  referenced = true;
+  constructor(
+    readonly type: number,
+    readonly offset: number,
+    /** Pool handle; 0 for a same-filled entry. */
+    readonly handle: number,
+    /** dlen: 0 for a same-filled entry, 4096 for a raw one. */
+    readonly length: number,
+    /** The compressed bytes; null for same-filled and raw entries. */
+    readonly block: Uint8Array | null,
+    /** What the entry holds (what a load returns). */
+    readonly source: Content,
+  ) {}
 }
 
-const ZSWAP_HEADER = 8;
+/** Successful stores, loads and writebacks (vmstat's zswpout, zswpin, zswpwb). */
+export interface ZswapVmstat {
+  zswpout: number;
+  zswpin: number;
+  zswpwb: number;
+}
 
-export class Zswap implements FrontswapOps {
+const MAX_RECLAIM_RETRIES = 16;
+
+/** The shrink worker of 6.12+: its cursor survives runs; a run's counters survive records. */
+interface ShrinkWorker {
+  running: boolean;
+  /** Next step: the root memcg, or the end of the memcg walk. */
+  atRoot: boolean;
+  failures: number;
+  attempts: number;
+  /** Accept threshold in pages, as at the run's start. */
+  thr: number;
+}
+
+export function createZpool(p: ZswapParams, frames: FrameSource, evict: (handle: number) => number): Zpool {
+  switch (p.zpool) {
+    case 'zbud':
+      return new ZbudPool(frames, evict, p.poolLru);
+    case 'z3fold':
+      return new Z3foldPool(frames, evict, p.poolLru, p.z3foldRelist);
+    case 'zsmalloc':
+      return new ZsmallocPool(p.chain);
+  }
+}
+
+export class Zswap {
   readonly stats: ZswapStats = {
     pool_limit_hit: 0,
     reject_reclaim_fail: 0,
     reject_alloc_fail: 0,
     reject_compress_poor: 0,
+    reject_compress_fail: 0,
     written_back_pages: 0,
     duplicate_entry: 0,
-    pool_total_size: 0,
     stored_pages: 0,
     same_filled_pages: 0,
+    stored_incompressible_pages: 0,
+    decompress_fail: 0,
     pool_total_size_peak: 0,
     stored_pages_peak: 0,
   };
+  readonly vmstat: ZswapVmstat = { zswpout: 0, zswpin: 0, zswpwb: 0 };
   readonly compression = new CompressionStats();
-  readonly pool: ZbudPool;
+  readonly pool: Zpool;
+  /** The allocator's real pages at their peak (sampled where the debugfs peaks are). */
+  poolPagesPeak = 0;
+  /** Stores that failed, for any reason (a time series of the report). */
+  failedStores = 0;
   readonly trees: Map<number, ZswapEntry>[] = [];
-  /** zswap_pool_reached_full (reject-shrink). */
+  private readonly byHandle = new Map<number, ZswapEntry>();
+  /** zswap's writeback LRU (6.12+): head = oldest. */
+  readonly lru = new List<ZswapEntry>();
+  /** zswap_pool_total_size in pages as last refreshed (≤ 6.1). */
+  private cachedPages = 0;
+  /** zswap_pool_reached_full */
   reachedFull = false;
   /** A store hit the limit under reject-shrink: run the shrink work after it returns. */
   private shrinkQueued = false;
+  private readonly worker: ShrinkWorker = { running: false, atRoot: true, failures: 0, attempts: 0, thr: 0 };
   /** Set by the machine just before a store whose page was compressed ahead. */
   prepared: CompressedPage | null = null;
-  private readonly scratch = new Uint8Array(PAGE_SIZE);
 
   constructor(
     readonly params: ZswapParams,
     readonly codec: Codec,
-    slab: PageSlab,
-    allocator: PageAllocator,
     private readonly host: ZswapHost,
+    private readonly verifier: Verifier,
   ) {
-    this.pool = new ZbudPool(slab, allocator, { evict: (handle) => this.writebackEntry(handle) });
+    this.pool = createZpool(params, host, (handle) => this.writebackHandle(handle));
   }
 
   // ---- limits ---------------------------------------------------------
 
-  /** ceil(pool_total_size / PAGE_SIZE): zbud's total_size is whole pages. */
-  private poolPages(): number {
-    return this.pool.pages;
+  /** pool_total_size as debugfs shows it: the cached value (≤ 6.1) or the live one. */
+  get poolTotalSize(): number {
+    return (this.params.cachedTotalSize ? this.cachedPages : this.pool.pages) * PAGE_SIZE;
   }
 
-  /** zswap_is_full */
-  isFull(): boolean {
+  /** zswap_max_pool pages: floor(totalram × max_pool_percent / 100). */
+  private maxPages(): number {
     const p = this.params;
-    return Math.floor((p.totalramPages * p.max_pool_percent) / 100) < this.poolPages();
+    return Math.floor((p.totalramPages * p.max_pool_percent) / 100);
   }
 
-  /** zswap_can_accept */
+  /** zswap_is_full (≤ 6.1): the cached pool size over the limit. */
+  isFull(): boolean {
+    return this.maxPages() < this.cachedPages;
+  }
+
+  /** zswap_can_accept (≤ 6.1) */
   canAccept(): boolean {
     const p = this.params;
     const threshold = Math.floor((p.totalramPages * p.accept_threshold_percent) / 100);
-    return Math.floor((threshold * p.max_pool_percent) / 100) > this.poolPages();
+    return Math.floor((threshold * p.max_pool_percent) / 100) > this.cachedPages;
+  }
+
+  /** zswap_accept_thr_pages (6.12+) */
+  private acceptThrPages(): number {
+    return Math.floor((this.maxPages() * this.params.accept_threshold_percent) / 100);
+  }
+
+  /** zswap_check_limits (6.12+): reached_full after updating it from the live size. */
+  private checkLimits(): boolean {
+    const cur = this.pool.pages;
+    if (cur >= this.maxPages()) {
+      this.stats.pool_limit_hit++;
+      this.reachedFull = true;
+    } else if (this.reachedFull && cur <= this.acceptThrPages()) {
+      this.reachedFull = false;
+    }
+    return this.reachedFull;
   }
 
   /**
-   * Will the next stores reach compression? False while a reject-shrink pool
-   * is full or waiting under its hysteresis: those stores fail before step
-   * 4, so compressing their pages ahead would be wasted work.
+   * Will the next stores reach compression? False while the pool refuses
+   * them before step 4: compressing their pages ahead would be wasted work.
    */
   likelyToCompress(): boolean {
-    if (this.params.limitPolicy !== 'reject-shrink') return true;
-    return !this.isFull() && (!this.reachedFull || this.canAccept());
+    switch (this.params.limitPolicy) {
+      case 'sync-reclaim':
+        return true;
+      case 'reject-shrink':
+        return !this.isFull() && (!this.reachedFull || this.canAccept());
+      case 'shrink-until-accept':
+        return this.pool.pages < this.maxPages() && !(this.reachedFull && this.pool.pages > this.acceptThrPages());
+    }
   }
 
-  // ---- frontswap hooks ------------------------------------------------
+  // ---- frontswap hooks (≤ 6.1) ------------------------------------------
 
   init(type: number): void {
     this.trees[type] = new Map();
   }
 
-  store(type: number, offset: number, page: Uint8Array): number {
+  /** zswap_frontswap_store: 0 on success, a negative errno on failure. */
+  store(type: number, offset: number, content: Content): number {
     const prepared = this.prepared;
     this.prepared = null;
-    const ret = this.doStore(type, offset, page, prepared);
-    this.samplePeaks();
+    const ret = this.storeFrontswap(type, offset, content, prepared);
+    if (ret !== 0) {
+      this.failedStores++;
+      if (this.params.duplicate === 'replace') this.checkOld(type, offset);
+    }
+    this.endCall();
     return ret;
   }
 
-  private doStore(type: number, offset: number, page: Uint8Array, prepared: CompressedPage | null): number {
-    const tree = this.trees[type];
+  private storeFrontswap(type: number, offset: number, content: Content, prepared: CompressedPage | null): number {
     const p = this.params;
     const s = this.stats;
 
     // 0. duplicate check, for the policies that act first
-    if (p.duplicate !== 'overwrite') {
-      const old = tree.get(offset);
-      if (old !== undefined) {
-        if (p.duplicate === 'bug') this.host.duplicateBug(type, offset);
-        if (p.duplicate === 'stale') return EEXIST;
-        this.freeEntry(tree, old);
-        s.duplicate_entry++;
-        return EEXIST;
-      }
-    }
+    const dup = this.duplicateFirst(type, offset);
+    if (dup !== 0) return dup;
 
     // 1. pool limit
     if (this.isFull()) {
       s.pool_limit_hit++;
       if (p.limitPolicy === 'sync-reclaim') {
-        if (this.pool.reclaimPage(8) !== 0) {
+        if (this.pool.shrink() !== 0) {
           s.reject_reclaim_fail++;
           return ENOMEM;
         }
@@ -226,163 +325,316 @@ export class Zswap implements FrontswapOps {
       this.reachedFull = false;
     }
 
-    let entry: ZswapEntry;
-    if (p.same_filled_pages_enabled && isSameFilled(page)) {
-      // 3. same-filled: no pool memory
-      const w = words32(page);
-      entry = { offset, handle: 0, length: 0, fillLo: w[0], fillHi: w[1] };
-    } else {
-      // 4. compress into a PAGE_SIZE buffer
-      let block: Uint8Array;
-      if (prepared !== null) {
-        block = prepared.block;
-        this.compression.recordCompress(block.length, prepared.ns);
-      } else {
-        const t0 = performance.now();
-        try {
-          block = this.codec.compress(page);
-        } catch (e) {
-          throw new CompressorError(`compressor ${this.codec.name} failed: ${errorMessage(e)}`);
-        }
-        this.compression.recordCompress(block.length, (performance.now() - t0) * 1e6);
-      }
-      const dlen = block.length;
-      if (dlen > PAGE_SIZE) return EINVAL;
-
-      // 5. allocate header + block
-      const handle = this.pool.alloc(dlen + ZSWAP_HEADER);
-      if (handle === ENOSPC) {
-        s.reject_compress_poor++;
-        return ENOSPC;
-      }
-      if (handle < 0) {
-        s.reject_alloc_fail++;
-        return ENOMEM;
-      }
-      const obj = this.pool.map(handle, dlen + ZSWAP_HEADER);
-      writeHeader(obj, type, offset);
-      obj.set(block, ZSWAP_HEADER);
-      entry = { offset, handle, length: dlen, fillLo: 0, fillHi: 0 };
+    // 3. same-filled: no pool memory
+    if (p.same_filled_pages_enabled && content.sameFilled) {
+      this.insert(new ZswapEntry(type, offset, 0, 0, null, content));
+      return 0;
     }
 
-    // 6. insert, replacing a duplicate (overwrite)
-    const old = tree.get(offset);
-    if (old !== undefined) {
-      this.freeEntry(tree, old);
-      s.duplicate_entry++;
+    // 4. compress into a PAGE_SIZE buffer
+    const c = this.compress(content, prepared);
+    if (!c.fits) return -22; // -EINVAL, no counter
+
+    // 5. allocate header + block
+    const handle = this.pool.malloc(p.hlen + c.block.length);
+    if (handle === ENOSPC) {
+      s.reject_compress_poor++;
+      return ENOSPC;
     }
-    tree.set(offset, entry);
-    s.stored_pages++;
-    if (entry.length === 0) s.same_filled_pages++;
-    s.pool_total_size = this.pool.totalSize;
+    if (handle < 0) {
+      s.reject_alloc_fail++;
+      return ENOMEM;
+    }
+
+    // 6. insert, replacing a duplicate
+    this.insert(new ZswapEntry(type, offset, handle, c.block.length, c.block, content));
     return 0;
   }
 
-  /** The shrink work queued by a store that hit the limit (reject-shrink). */
+  /** The shrink work queued by a store that hit the limit (reject-shrink); a zswap call of its own. */
   runQueuedShrink(): void {
     if (!this.shrinkQueued) return;
     this.shrinkQueued = false;
-    if (this.pool.reclaimPage(8) !== 0) this.stats.reject_reclaim_fail++;
-    this.samplePeaks();
+    if (this.pool.shrink() !== 0) this.stats.reject_reclaim_fail++;
+    this.endCall();
   }
 
-  load(type: number, offset: number, dst: Uint8Array): number {
+  /** zswap_frontswap_load: the entry's content, or null (written back, or never stored). */
+  load(type: number, offset: number): ZswapLoaded | null {
     const entry = this.trees[type].get(offset);
-    if (entry === undefined) return -1;
-    this.decompressEntry(entry, dst, true);
-    return 0;
+    if (entry === undefined) return null;
+    this.vmstat.zswpin++;
+    const freed = this.params.exclusiveLoads;
+    if (freed) this.freeEntry(entry);
+    this.endCall();
+    return { content: entry.source, block: entry.block, freed };
   }
 
-  /** The compressed block of an entry (a view into the pool), or null for none or a same-filled one. */
-  storedBlock(type: number, offset: number): Uint8Array | null {
-    const entry = this.trees[type].get(offset);
-    if (entry === undefined || entry.length === 0) return null;
-    return this.pool.map(entry.handle + ZSWAP_HEADER, entry.length);
+  /** What an entry holds, without counting anything (the final check of SPEC §9). */
+  peek(type: number, offset: number): ZswapLoaded | null {
+    const entry = this.trees[type]?.get(offset);
+    return entry === undefined ? null : { content: entry.source, block: entry.block, freed: false };
   }
 
-  /** Reads an entry without counting anything (the final check of SPEC §9). */
-  peek(type: number, offset: number, dst: Uint8Array): boolean {
-    const entry = this.trees[type].get(offset);
-    if (entry === undefined) return false;
-    this.decompressEntry(entry, dst, false);
-    return true;
-  }
-
+  /** zswap_frontswap_invalidate_page / zswap_invalidate (6.12+). */
   invalidatePage(type: number, offset: number): void {
-    const tree = this.trees[type];
-    const entry = tree.get(offset);
+    const entry = this.trees[type].get(offset);
     if (entry === undefined) return;
-    this.freeEntry(tree, entry);
-    this.samplePeaks();
+    this.freeEntry(entry);
+    this.endCall();
   }
 
   invalidateArea(type: number): void {
     const tree = this.trees[type];
-    for (const entry of tree.values()) this.freeEntry(tree, entry);
+    for (const entry of [...tree.values()]) this.freeEntry(entry);
+    this.pool.endCall();
+  }
+
+  hasEntry(type: number, offset: number): boolean {
+    return this.trees[type].has(offset);
+  }
+
+  // ---- the direct era (6.12+) ---------------------------------------------
+
+  /** zswap_store: true when the page is now held by zswap. */
+  storeDirect(type: number, offset: number, content: Content): boolean {
+    const prepared = this.prepared;
+    this.prepared = null;
+    const ok = this.storeDirectSteps(type, offset, content, prepared);
+    if (!ok) {
+      this.failedStores++;
+      if (this.params.duplicate === 'replace') this.checkOld(type, offset);
+      if (this.reachedFull && !this.worker.running) this.startWorker();
+    }
+    this.endCall();
+    if (!ok && this.worker.running && this.params.shrinkWorkerPace === 'sync') this.runWorker(Infinity);
+    return ok;
+  }
+
+  private storeDirectSteps(type: number, offset: number, content: Content, prepared: CompressedPage | null): boolean {
+    const p = this.params;
+    const s = this.stats;
+    if (this.duplicateFirst(type, offset) !== 0) return false;
+    // a. limits
+    if (this.checkLimits()) return false;
+    // b. compress
+    const c = this.compress(content, prepared);
+    let length = c.block.length;
+    let block: Uint8Array | null = c.block;
+    if (p.incompressible === 'store-raw') {
+      if (!c.fits || length >= PAGE_SIZE) {
+        length = PAGE_SIZE;
+        block = null;
+      }
+    } else if (!c.fits) {
+      s.reject_compress_fail++;
+      return false;
+    }
+    // c. allocate
+    const handle = this.pool.malloc(p.hlen + length);
+    if (handle === ENOSPC) {
+      s.reject_compress_poor++;
+      return false;
+    }
+    if (handle < 0) {
+      s.reject_alloc_fail++;
+      return false;
+    }
+    // d., e. insert
+    this.insert(new ZswapEntry(type, offset, handle, length, block, content));
+    return true;
+  }
+
+  /** zswap_load (6.12+): exclusive loads free the entry (the page is in the swap cache). */
+  loadDirect(type: number, offset: number, exclusive: boolean): ZswapLoaded | null {
+    const entry = this.trees[type].get(offset);
+    if (entry === undefined) return null;
+    this.vmstat.zswpin++;
+    if (exclusive) this.freeEntry(entry);
+    this.endCall();
+    return { content: entry.source, block: entry.block, freed: exclusive };
+  }
+
+  // ---- the shrink worker (6.12+) ------------------------------------------
+
+  get workerRunning(): boolean {
+    return this.worker.running;
+  }
+
+  private startWorker(): void {
+    const w = this.worker;
+    w.running = true;
+    w.failures = 0;
+    w.attempts = 0;
+    w.thr = this.acceptThrPages();
+  }
+
+  /**
+   * Lets a running worker take steps until it has written back `budget`
+   * entries or its run ends (16 failures, or the pool at the threshold).
+   */
+  runWorker(budget: number): void {
+    const w = this.worker;
+    let writtenBack = 0;
+    while (w.running && writtenBack < budget) {
+      if (this.workerStep()) writtenBack++;
+      if (w.failures >= MAX_RECLAIM_RETRIES || this.pool.pages <= w.thr) w.running = false;
+    }
+  }
+
+  /** One step of shrink_worker's loop; true when it wrote an entry back. */
+  private workerStep(): boolean {
+    const w = this.worker;
+    let wrote = false;
+    if (!w.atRoot) {
+      // the end of a memcg tree walk
+      if (w.attempts === 0) w.failures++;
+      w.attempts = 0;
+    } else {
+      const entry = this.lru.head();
+      if (entry !== null) {
+        w.attempts++;
+        this.lru.moveToTail(entry.lru);
+        if (entry.referenced) {
+          entry.referenced = false;
+          w.failures++;
+        } else if (this.writeback(entry) === 0) {
+          this.stats.written_back_pages++;
+          wrote = true;
+        } else {
+          this.stats.reject_reclaim_fail++;
+          w.failures++;
+        }
+      }
+    }
+    w.atRoot = !w.atRoot;
+    this.endCall();
+    return wrote;
   }
 
   // ---- writeback --------------------------------------------------------
 
-  /** zswap_writeback_entry: zbud's evict callback. */
-  private writebackEntry(handle: number): number {
-    const hdr = this.pool.map(handle, ZSWAP_HEADER);
-    const type = hdr[0] | (hdr[1] << 8) | (hdr[2] << 16) | (hdr[3] << 24);
-    const offset = (hdr[4] | (hdr[5] << 8) | (hdr[6] << 16) | (hdr[7] << 24)) >>> 0;
-    const tree = this.trees[type];
-    const entry = tree.get(offset);
-    if (entry === undefined || entry.handle !== handle) return 0; // already invalidated
-    const state = this.host.slotState(type, offset);
-    if (state === 0) return ENOMEM; // the slot was freed: nothing to write back to
-    if (state & SWAP_HAS_CACHE) return EEXIST; // the page is in the swap cache
-    this.decompressEntry(entry, this.scratch, true);
-    this.host.writeToDevice(type, offset, this.scratch);
-    this.stats.written_back_pages++;
-    this.freeEntry(tree, entry);
-    this.samplePeaks();
+  /** The zpool evict callback (≤ 6.1): writes back the entry behind a handle. */
+  private writebackHandle(handle: number): number {
+    const entry = this.byHandle.get(handle);
+    if (entry === undefined) return 0; // already invalidated
+    const ret = this.writeback(entry);
+    if (ret === 0) this.stats.written_back_pages++;
+    return ret;
+  }
+
+  /**
+   * zswap_writeback_entry: fails while the slot is free or a page holding it
+   * is in the swap cache (including one whose store is running); else
+   * decompresses the entry to the device slot and frees it. The slot stays
+   * allocated (and its frontswap bit set).
+   */
+  private writeback(entry: ZswapEntry): number {
+    const state = this.host.slotState(entry.type, entry.offset);
+    if (state === 0) return ENOMEM;
+    if (state & SWAP_HAS_CACHE) return EEXIST;
+    if (entry.block !== null) {
+      this.verifier.check({
+        block: entry.block,
+        codec: this.codec,
+        expected: entry.source,
+        stats: this.compression,
+        site: this.host.writebackSite(entry.type, entry.offset),
+      });
+    }
+    this.freeEntry(entry);
+    this.vmstat.zswpwb++;
+    this.host.writeBack(entry.type, entry.offset, entry.source);
     return 0;
   }
 
   // ---- helpers ----------------------------------------------------------
 
-  private decompressEntry(entry: ZswapEntry, dst: Uint8Array, timed: boolean): void {
-    if (entry.length === 0) {
-      fillWord(dst, entry.fillLo, entry.fillHi);
-      return;
+  /** Step 0 of §6 for the policies that act before anything else: 0, or the failure. */
+  private duplicateFirst(type: number, offset: number): number {
+    const policy = this.params.duplicate;
+    if (policy !== 'reject' && policy !== 'bug' && policy !== 'stale') return 0;
+    const old = this.trees[type].get(offset);
+    if (old === undefined) return 0;
+    if (policy === 'bug') this.host.duplicateBug(type, offset);
+    if (policy === 'stale') return EEXIST;
+    this.freeEntry(old);
+    this.stats.duplicate_entry++;
+    return EEXIST;
+  }
+
+  /** check_old: a failed store erases the entry at its offset (`replace`). */
+  private checkOld(type: number, offset: number): void {
+    const old = this.trees[type].get(offset);
+    if (old !== undefined) this.freeEntry(old);
+  }
+
+  private compress(content: Content, prepared: CompressedPage | null): CompressedPage {
+    let c = prepared;
+    if (c === null) {
+      try {
+        c = compressPage(this.codec, content.bytes);
+      } catch (e) {
+        throw new CompressorError(`compressor ${this.codec.name} failed: ${errorMessage(e)}`);
+      }
     }
-    this.decompressBlock(this.pool.map(entry.handle + ZSWAP_HEADER, entry.length), dst, timed);
+    this.compression.recordCompress(c.block.length, c.fits, c.ns);
+    return c;
   }
 
-  /** Decompresses a stored block (see storedBlock); timed for loads and writebacks only. */
-  decompressBlock(block: Uint8Array, dst: Uint8Array, timed = false): void {
-    const t0 = performance.now();
-    try {
-      this.codec.decompress(block, dst);
-    } catch (e) {
-      throw new CompressorError(`compressor ${this.codec.name} failed to decompress a ${block.length}-byte block: ${errorMessage(e)}`);
+  /** Inserts a new entry, freeing one already at its offset, and counts the store. */
+  private insert(entry: ZswapEntry): void {
+    const tree = this.trees[entry.type];
+    const old = tree.get(entry.offset);
+    if (old !== undefined) {
+      if (this.params.duplicate === 'overwrite') this.stats.duplicate_entry++;
+      this.freeEntry(old);
     }
-    if (timed) this.compression.decompressNs.add((performance.now() - t0) * 1e6);
-  }
-
-  private freeEntry(tree: Map<number, ZswapEntry>, entry: ZswapEntry): void {
-    tree.delete(entry.offset);
-    this.stats.stored_pages--;
-    if (entry.length === 0) this.stats.same_filled_pages--;
-    else this.pool.free(entry.handle);
-    this.stats.pool_total_size = this.pool.totalSize;
-  }
-
-  private samplePeaks(): void {
+    tree.set(entry.offset, entry);
+    if (entry.handle !== 0) this.byHandle.set(entry.handle, entry);
     const s = this.stats;
-    s.pool_total_size = this.pool.totalSize;
-    if (s.pool_total_size > s.pool_total_size_peak) s.pool_total_size_peak = s.pool_total_size;
-    if (s.stored_pages > s.stored_pages_peak) s.stored_pages_peak = s.stored_pages;
+    s.stored_pages++;
+    if (entry.length === 0) s.same_filled_pages++;
+    if (entry.length === PAGE_SIZE && entry.block === null) s.stored_incompressible_pages++;
+    if (this.params.era === 'direct') this.lru.addTail(entry.lru);
+    this.vmstat.zswpout++;
+    this.cachedPages = this.pool.pages;
   }
 
-  /** Sum of dlen + 8 over the zbud objects held. */
+  /** zswap_free_entry: frees the object and refreshes the cached pool size. */
+  private freeEntry(entry: ZswapEntry): void {
+    this.trees[entry.type].delete(entry.offset);
+    if (entry.lru.linked) this.lru.remove(entry.lru);
+    const s = this.stats;
+    s.stored_pages--;
+    if (entry.length === 0) s.same_filled_pages--;
+    else {
+      if (entry.length === PAGE_SIZE && entry.block === null) s.stored_incompressible_pages--;
+      this.byHandle.delete(entry.handle);
+      this.pool.free(entry.handle);
+    }
+    this.cachedPages = this.pool.pages;
+  }
+
+  /** The end of a zswap call: the allocator's deferred work, then the peaks. */
+  private endCall(): void {
+    this.pool.endCall();
+    this.samplePeaks();
+  }
+
+  samplePeaks(): void {
+    const s = this.stats;
+    const total = this.poolTotalSize;
+    if (total > s.pool_total_size_peak) s.pool_total_size_peak = total;
+    if (s.stored_pages > s.stored_pages_peak) s.stored_pages_peak = s.stored_pages;
+    if (this.pool.pages > this.poolPagesPeak) this.poolPagesPeak = this.pool.pages;
+  }
+
+  /** Σ hlen + length over the objects held (same-filled entries hold none). */
   bytesStored(): number {
     let sum = 0;
     for (const tree of this.trees) {
-      if (tree) for (const e of tree.values()) if (e.length > 0) sum += e.length + ZSWAP_HEADER;
+      if (tree) for (const e of tree.values()) if (e.length > 0) sum += e.length + this.params.hlen;
     }
     return sum;
   }
@@ -390,15 +642,26 @@ export class Zswap implements FrontswapOps {
   entryCount(): number {
     return this.trees.reduce((s, t) => s + (t ? t.size : 0), 0);
   }
-}
 
-function writeHeader(obj: Uint8Array, type: number, offset: number): void {
-  obj[0] = type & 0xff;
-  obj[1] = (type >>> 8) & 0xff;
-  obj[2] = (type >>> 16) & 0xff;
-  obj[3] = (type >>> 24) & 0xff;
-  obj[4] = offset & 0xff;
-  obj[5] = (offset >>> 8) & 0xff;
-  obj[6] = (offset >>> 16) & 0xff;
-  obj[7] = (offset >>> 24) & 0xff;
+  /** A broken invariant of zswap or its pool, described, or null. */
+  checkInvariants(): string | null {
+    let entries = 0;
+    let same = 0;
+    let raw = 0;
+    for (const tree of this.trees) {
+      if (!tree) continue;
+      for (const e of tree.values()) {
+        entries++;
+        if (e.length === 0) same++;
+        else if (this.byHandle.get(e.handle) !== e) return `entry ${e.type}:${e.offset} is not known by its handle`;
+        if (e.length === PAGE_SIZE && e.block === null) raw++;
+      }
+    }
+    const s = this.stats;
+    if (s.stored_pages !== entries || s.same_filled_pages !== same || s.stored_incompressible_pages !== raw) {
+      return `stored_pages ${s.stored_pages}/same_filled ${s.same_filled_pages}/incompressible ${s.stored_incompressible_pages} but the trees hold ${entries}/${same}/${raw}`;
+    }
+    if (this.params.era === 'direct' && this.lru.length !== entries) return `zswap's LRU holds ${this.lru.length} of ${entries} entries`;
+    return this.pool.checkInvariants();
+  }
 }

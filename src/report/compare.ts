@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { Report } from './report.js';
-import { effectivePoolRatio, formatBytes, ramSaved } from './summary.js';
+import { effectivePoolRatio, formatBytes, poolSizeText, ramSaved } from './summary.js';
 
 type Better = 'high' | 'low' | null;
 
@@ -44,7 +44,7 @@ export const COLUMNS: Column[] = [
   { head: 'compr.\nratio', better: 'high', value: (r) => r.compression.ratio, show: (r) => n(r.compression.ratio, 2) },
   { head: 'pool\nratio', better: 'high', value: (r) => effectivePoolRatio(r), show: (r) => n(effectivePoolRatio(r), 2) },
   { head: 'stored\npages', better: 'high', value: (r) => r.zswap.stored_pages, show: (r) => n(r.zswap.stored_pages) },
-  { head: 'pool size\n(peak)', better: null, value: (r) => r.zswap.pool_total_size, show: (r) => `${formatBytes(r.zswap.pool_total_size)} (${formatBytes(r.zswap.pool_total_size_peak)})` },
+  { head: 'pool size\n(peak)', better: null, value: (r) => r.pool.pages, show: (r) => `${poolSizeText(r)} (${formatBytes(r.zswap.pool_total_size_peak)})` },
   { head: 'RAM\nsaved', better: 'high', value: (r) => ramSaved(r), show: (r) => formatBytes(ramSaved(r)) },
   {
     head: 'dev writes\n(avoided)',

@@ -1,8 +1,10 @@
 /*
  * Distributions for comparing compressors, as the kernel community reads
  * them: CDFs of compressed length and of per-page latency (points sampled at
- * every half percent of rank, plus the reported percentiles exactly), the
- * zbud object sizes in chunks, and pool pages by occupancy.
+ * every half percent of rank, plus the reported percentiles exactly), and
+ * what the allocator made of the objects: zbud and z3fold objects by size in
+ * 64-byte chunks and pages by the objects they hold; zsmalloc objects by
+ * size class and the objects each class holds now.
  */
 import type { Machine } from '../mm/replay.js';
 import { PERCENTILES, nearestRank, type ExactHistogram, type LogHistogram } from '../stats/histogram.js';
@@ -14,10 +16,12 @@ export interface Distributions {
   size_cdf: Cdf;
   compress_ns_cdf: Cdf;
   decompress_ns_cdf: Cdf;
-  /** Successful zbud allocations by size in 64-byte chunks. */
-  zbud_object_chunks: Record<string, number>;
-  /** zbud pages holding one object (unbuddied) and two (buddied), at the end. */
-  pool_pages_by_occupancy: { one: number; two: number };
+  /** zbud, z3fold: 'chunks' (64 bytes); zsmalloc: 'class bytes'. */
+  pool_object_size_unit: 'chunks' | 'class bytes';
+  /** Successful allocations by object size (chunks, or zsmalloc class size in bytes). */
+  pool_object_sizes: Record<string, number>;
+  /** zbud, z3fold: pages by the objects they hold now ("1", "2", "3", "headless"); zsmalloc: objects held now per class size. */
+  pool_occupancy: Record<string, number>;
 }
 
 export function cdf(h: ExactHistogram | LogHistogram): Cdf {
@@ -39,15 +43,13 @@ export function cdf(h: ExactHistogram | LogHistogram): Cdf {
 export function distributions(machine: Machine): Distributions {
   const comp = machine.zswap.compression;
   const pool = machine.zswap.pool;
-  const chunks: Record<string, number> = {};
-  pool.allocChunks.forEach((count, c) => {
-    if (count > 0) chunks[String(c)] = count;
-  });
+  const d = pool.distribution();
   return {
     size_cdf: cdf(comp.sizes),
     compress_ns_cdf: cdf(comp.compressNs),
     decompress_ns_cdf: cdf(comp.decompressNs),
-    zbud_object_chunks: chunks,
-    pool_pages_by_occupancy: pool.occupancy(),
+    pool_object_size_unit: pool.name === 'zsmalloc' ? 'class bytes' : 'chunks',
+    pool_object_sizes: d.object_sizes,
+    pool_occupancy: d.occupancy,
   };
 }

@@ -11,7 +11,7 @@ import { PERCENTILES } from '../stats/histogram.js';
 import { VERSION } from '../version.js';
 import { COLUMNS, bestRows, cellText, configLabel } from './compare.js';
 import type { Report } from './report.js';
-import { formatBytes } from './summary.js';
+import { formatBytes, occupancyText } from './summary.js';
 import { PALETTE, esc, lineChart, type ChartSpec, type Series } from './svg.js';
 
 const CSS = `
@@ -68,11 +68,15 @@ export function charts(reports: Report[]): ChartSpec[] {
     { id: 'device-writes', title: 'Device writes over time (cumulative)', xLabel: 'trace records', yLabel: 'pswpout (pages)', series: seriesOf(reports, reports, (r) => overTime(r, 'pswpout')) },
     { id: 'device-reads', title: 'Device reads over time (cumulative)', xLabel: 'trace records', yLabel: 'pswpin (pages)', series: seriesOf(reports, reports, (r) => overTime(r, 'pswpin')) },
     {
-      id: 'zbud-object-chunks',
-      title: 'zbud object sizes',
-      xLabel: '64-byte chunks per object',
+      id: 'pool-object-sizes',
+      title: 'Pool object sizes',
+      xLabel: 'zbud/z3fold: 64-byte chunks; zsmalloc: size class (bytes)',
       yLabel: 'allocations',
-      series: seriesOf(z, reports, (r) => Object.entries(r.distributions.zbud_object_chunks).map(([c, n]): [number, number] => [Number(c), n])),
+      series: seriesOf(z, reports, (r) =>
+        Object.entries(r.distributions.pool_object_sizes)
+          .filter(([c]) => c !== 'headless')
+          .map(([c, n]): [number, number] => [Number(c), n]),
+      ),
     },
   ];
 }
@@ -90,8 +94,7 @@ function percentileTable(reports: Report[]): string {
     ] as const) {
       rows.push(`<tr><td>${esc(configLabel(r))}</td><td>${metric}</td>${PERCENTILES.map((p) => `<td>${values[`p${p}`] ?? '–'}</td>`).join('')}</tr>`);
     }
-    const occ = r.distributions.pool_pages_by_occupancy;
-    rows.push(`<tr><td>${esc(configLabel(r))}</td><td>zbud pages: one / two objects</td><td colspan="${PERCENTILES.length}" style="text-align:left">${occ.one} / ${occ.two}</td></tr>`);
+    rows.push(`<tr><td>${esc(configLabel(r))}</td><td>${esc(r.config.zpool)}</td><td colspan="${PERCENTILES.length}" style="text-align:left">${esc(occupancyText(r))}</td></tr>`);
   }
   return `<table id="distributions">${head}${rows.join('')}</table>`;
 }

@@ -1,7 +1,8 @@
 /*
- * The JSON report of one configuration (SPEC §11): snake_case keys, integer
- * counters, taken after the final check and before swapoff. Besides the
- * required sections it carries the corrupt-load details and the
+ * The JSON report of one configuration (SPEC §11, §11.1): snake_case keys,
+ * integer counters, taken after the final check and before swapoff. Every
+ * key is always present; a counter the profile's kernel lacks is null.
+ * Besides the required sections it carries the corrupt-load details and the
  * distributions that `compare` and the HTML report plot.
  */
 import type { Machine } from '../mm/replay.js';
@@ -25,7 +26,11 @@ export interface ReportConfig {
   limit_policy: string;
   same_filled_pages: boolean;
   duplicate: string;
-  frontswap_dup: string;
+  frontswap_dup: string | null;
+  zeromap: boolean;
+  exclusive_loads: boolean;
+  pool_total_size_mode: 'cached' | 'live';
+  shrink_worker_pace: number | 'sync' | null;
   swapcache_write: string;
   reclaim_batch: number;
   pool_in_ram: boolean;
@@ -33,13 +38,42 @@ export interface ReportConfig {
   zswap_enabled: boolean;
 }
 
+type Maybe = number | null;
+
 export interface Report {
   config: ReportConfig;
   vm: Machine['vm'];
-  swap: Machine['io'] & { slots_total: number; slots_used_peak: number };
-  frontswap: Machine['frontswap']['stats'];
-  zswap: Machine['zswap']['stats'];
-  pool: { pages: number; bytes_stored: number };
+  swap: {
+    swapouts: number;
+    swapins: number;
+    pswpout: number;
+    pswpin: number;
+    slots_total: number;
+    slots_used_peak: number;
+    zswpout: Maybe;
+    zswpin: Maybe;
+    zswpwb: Maybe;
+    swpout_zero: Maybe;
+    swpin_zero: Maybe;
+  };
+  frontswap: { succ_stores: number; failed_stores: number; loads: number; invalidates: number } | null;
+  zswap: {
+    pool_limit_hit: number;
+    reject_reclaim_fail: number;
+    reject_alloc_fail: number;
+    reject_compress_poor: number;
+    reject_compress_fail: Maybe;
+    written_back_pages: number;
+    duplicate_entry: Maybe;
+    pool_total_size: number;
+    stored_pages: number;
+    same_filled_pages: Maybe;
+    stored_incompressible_pages: Maybe;
+    decompress_fail: Maybe;
+    pool_total_size_peak: number;
+    stored_pages_peak: number;
+  };
+  pool: { pages: number; pages_peak: number; bytes_stored: number };
   compression: {
     pages: number;
     overflow_pages: number;
@@ -47,19 +81,37 @@ export interface Report {
     bytes_out: number;
     ratio: number | null;
     size_percentiles: Percentiles;
+    /** The sizes of the pages that fit one page (overflowing pages excluded): what a pool can hold. */
+    stored_size_percentiles: Percentiles;
     compress_ns_percentiles: Percentiles;
     decompress_ns_percentiles: Percentiles;
   };
-  verify: Machine['verify'] & { corrupt: Machine['corrupt'] };
+  verify: {
+    loads_checked: number;
+    final_checked: number;
+    corrupt_loads: number;
+    stale_zswap_entries: Maybe;
+    corrupt: Machine['corrupt'];
+  };
   timing: { wall_s: number; pages_per_s: number };
   distributions: Distributions;
   time_series: TimeSeries | null;
 }
 
+const KERNEL_ORDER = ['3.11', '5.10', '6.1', '6.12', '6.18'];
+/** Is the profile's kernel `version` or newer? */
+function since(kernel: string, version: string): boolean {
+  return KERNEL_ORDER.indexOf(kernel) >= KERNEL_ORDER.indexOf(version);
+}
+
 export function buildReport(machine: Machine, compressor: string, threads: number, wallSeconds: number, series: TimeSeries | null = null): Report {
   const c = machine.config;
   const z = machine.zswap;
+  const zs = z.stats;
   const comp = z.compression;
+  const k = c.kernel;
+  const direct = machine.frontswap === null;
+  const when = (have: boolean, v: number): Maybe => (have ? v : null);
   return {
     config: {
       trace: c.traceName,
@@ -67,7 +119,7 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       swap: c.swapSlots.reduce((s, n) => s + n, 0) * PAGE_SIZE,
       swap_devices: c.swapSlots.map((n) => n * PAGE_SIZE),
       swap_prio: [...c.swapPrio],
-      kernel: c.kernel,
+      kernel: k,
       compressor,
       zpool: c.zpool,
       max_pool_percent: c.max_pool_percent,
@@ -76,6 +128,10 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       same_filled_pages: c.same_filled_pages,
       duplicate: c.duplicate,
       frontswap_dup: c.frontswapDup,
+      zeromap: c.zeromap,
+      exclusive_loads: c.exclusiveLoads,
+      pool_total_size_mode: machine.profile.cachedTotalSize ? 'cached' : 'live',
+      shrink_worker_pace: direct ? c.shrinkWorkerPace : null,
       swapcache_write: c.swapcacheWrite,
       reclaim_batch: c.reclaimBatch,
       pool_in_ram: c.poolInRam,
@@ -83,10 +139,36 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       zswap_enabled: c.zswapEnabled,
     },
     vm: { ...machine.vm },
-    swap: { ...machine.io, ...machine.swap.stats },
-    frontswap: { ...machine.frontswap.stats },
-    zswap: { ...z.stats },
-    pool: { pages: z.pool.pages, bytes_stored: z.bytesStored() },
+    swap: {
+      swapouts: machine.io.swapouts,
+      swapins: machine.io.swapins,
+      pswpout: machine.io.pswpout,
+      pswpin: machine.io.pswpin,
+      ...machine.swap.stats,
+      zswpout: when(since(k, '6.1'), z.vmstat.zswpout),
+      zswpin: when(since(k, '6.1'), z.vmstat.zswpin),
+      zswpwb: when(direct, z.vmstat.zswpwb),
+      swpout_zero: when(direct, machine.io.swpout_zero),
+      swpin_zero: when(direct, machine.io.swpin_zero),
+    },
+    frontswap: machine.frontswap === null ? null : { ...machine.frontswap.stats },
+    zswap: {
+      pool_limit_hit: zs.pool_limit_hit,
+      reject_reclaim_fail: zs.reject_reclaim_fail,
+      reject_alloc_fail: zs.reject_alloc_fail,
+      reject_compress_poor: zs.reject_compress_poor,
+      reject_compress_fail: when(direct, zs.reject_compress_fail),
+      written_back_pages: zs.written_back_pages,
+      duplicate_entry: when(!direct, zs.duplicate_entry),
+      pool_total_size: z.poolTotalSize,
+      stored_pages: zs.stored_pages,
+      same_filled_pages: when(!direct, zs.same_filled_pages),
+      stored_incompressible_pages: when(k === '6.18', zs.stored_incompressible_pages),
+      decompress_fail: when(k === '6.18', zs.decompress_fail),
+      pool_total_size_peak: zs.pool_total_size_peak,
+      stored_pages_peak: zs.stored_pages_peak,
+    },
+    pool: { pages: z.pool.pages, pages_peak: z.poolPagesPeak, bytes_stored: z.bytesStored() },
     compression: {
       pages: comp.pages,
       overflow_pages: comp.overflowPages,
@@ -94,10 +176,17 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       bytes_out: comp.bytesOut,
       ratio: comp.bytesOut === 0 ? null : comp.bytesIn / comp.bytesOut,
       size_percentiles: comp.sizes.percentiles(),
+      stored_size_percentiles: comp.storedSizes.percentiles(),
       compress_ns_percentiles: comp.compressNs.percentiles(),
       decompress_ns_percentiles: comp.decompressNs.percentiles(),
     },
-    verify: { ...machine.verify, corrupt: [...machine.corrupt] },
+    verify: {
+      loads_checked: machine.verify.loads_checked,
+      final_checked: machine.verify.final_checked,
+      corrupt_loads: machine.verify.corrupt_loads,
+      stale_zswap_entries: when(direct, machine.verify.stale_zswap_entries),
+      corrupt: machine.corrupt,
+    },
     timing: {
       wall_s: wallSeconds,
       pages_per_s: wallSeconds > 0 ? machine.io.swapouts / wallSeconds : 0,

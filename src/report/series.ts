@@ -39,12 +39,12 @@ export class Sampler {
   private sample(m: Machine, records: number): void {
     const s = this.series;
     s.records.push(records);
-    s.pool_total_size.push(m.zswap.stats.pool_total_size);
+    s.pool_total_size.push(m.zswap.poolTotalSize);
     s.stored_pages.push(m.zswap.stats.stored_pages);
     s.resident_pages.push(m.resident);
     s.pswpout.push(m.io.pswpout);
     s.pswpin.push(m.io.pswpin);
-    s.rejections.push(m.frontswap.stats.failed_stores);
+    s.rejections.push(m.zswap.failedStores);
     s.written_back_pages.push(m.zswap.stats.written_back_pages);
   }
 }

@@ -1,10 +1,13 @@
 /*
- * The human-readable summary of one run: the report's counters grouped as
- * the kernel groups them (vmstat, frontswap, zswap debugfs), plus what a user
- * decides on: RAM saved, device I/O, compression.
+ * The human-readable summary of one run. By default it fits one screen:
+ * what the swap path did with the pages, what the pool holds and what that
+ * saves, why stores were refused, the compression figures and the
+ * verification. `--verbose` adds every counter of the report, grouped as
+ * the kernel groups them (vmstat, frontswap, zswap debugfs).
  */
 import Table from 'cli-table3';
 import { PAGE_SIZE } from '../page.js';
+import type { Percentiles } from '../stats/histogram.js';
 import type { Report } from './report.js';
 
 export function formatBytes(n: number): string {
@@ -15,31 +18,61 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+  return u === 0 ? `${n} B` : `${v.toFixed(Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2)} ${units[u]}`;
 }
 
-function ns(v: number | null): string {
-  if (v === null) return '–';
-  return v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
+export const num = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toLocaleString('en-US'));
+
+/** Nanoseconds as µs (the unit of every latency this program prints). */
+export function micros(v: number | null): string {
+  return v === null ? '–' : (v / 1000).toFixed(v >= 100_000 ? 0 : 1);
 }
 
-function section(title: string, rows: [string, string | number][]): string {
+function section(title: string, rows: [string, string | number | null][]): string {
   const t = new Table({ head: [title, ''], style: { head: [], border: [], compact: true }, colAligns: ['left', 'right'] });
-  for (const [k, v] of rows) t.push([k, typeof v === 'number' ? v.toLocaleString('en-US') : v]);
+  for (const [k, v] of rows) t.push([k, typeof v === 'number' || v === null ? num(v) : v]);
   return t.toString();
 }
 
 /** Stored pages × 4096 ÷ pool bytes: how much memory the pool stands for (null for an empty pool). */
 export function effectivePoolRatio(r: Report): number | null {
-  return r.zswap.pool_total_size === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / r.zswap.pool_total_size;
+  return r.pool.pages === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / (r.pool.pages * PAGE_SIZE);
 }
 
-/** Bytes the stored pages would take uncompressed minus what the pool takes. */
+/** Bytes the stored pages would take uncompressed minus what the pool really takes. */
 export function ramSaved(r: Report): number {
-  return r.zswap.stored_pages * PAGE_SIZE - r.zswap.pool_total_size;
+  return r.zswap.stored_pages * PAGE_SIZE - r.pool.pages * PAGE_SIZE;
 }
 
-export function formatSummary(r: Report): string {
+/** The pool's size: debugfs's pool_total_size, with the allocator's real pages beside it when the cached value differs. */
+export function poolSizeText(r: Report): string {
+  const real = r.pool.pages * PAGE_SIZE;
+  const shown = formatBytes(r.zswap.pool_total_size);
+  return real === r.zswap.pool_total_size ? shown : `${shown} (real ${formatBytes(real)})`;
+}
+
+const p3 = (p: Percentiles): string => `${num(p.p50)} / ${num(p.p90)} / ${num(p.p99)}`;
+
+/** What the allocator made of the objects, one line. */
+export function occupancyText(r: Report): string {
+  const occ = r.distributions.pool_occupancy;
+  if (r.config.zpool === 'zsmalloc') {
+    const classes = Object.keys(occ).length;
+    return `${classes} size classes in use`;
+  }
+  const parts = ['1', '2', '3', 'headless'].filter((k) => k in occ).map((k) => `${num(occ[k])} × ${k === 'headless' ? 'headless' : `${k} obj`}`);
+  return `pages: ${parts.join(', ')}`;
+}
+
+function rejectionsText(r: Report): string {
+  const z = r.zswap;
+  const parts: string[] = [`limit ${num(z.pool_limit_hit)}`, `compress poor ${num(z.reject_compress_poor)}`];
+  if (z.reject_compress_fail !== null) parts.push(`compress fail ${num(z.reject_compress_fail)}`);
+  parts.push(`alloc ${num(z.reject_alloc_fail)}`, `reclaim fail ${num(z.reject_reclaim_fail)}`);
+  return parts.join(', ');
+}
+
+export function formatSummary(r: Report, verbose = false): string {
   const c = r.config;
   const comp = r.compression;
   const lines: string[] = [];
@@ -47,62 +80,67 @@ export function formatSummary(r: Report): string {
     `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.compressor}/${c.zpool}, RAM ${formatBytes(c.ram)}, ` +
       `swap ${c.swap_devices.map(formatBytes).join('+')}, max_pool_percent ${c.max_pool_percent}`,
   );
+  const s = r.swap;
+  const toZswap = s.zswpout ?? (r.frontswap?.succ_stores ?? 0);
   lines.push(
-    section('vm', [
-      ['accesses', r.vm.accesses],
-      ['major faults', r.vm.major_faults],
-      ['evictions', r.vm.evictions],
-      ['zero-page reads', r.vm.zero_page_reads],
-      ['frees of absent pages', r.vm.free_absent],
+    section('the swap path', [
+      ['accesses / major faults', `${num(r.vm.accesses)} / ${num(r.vm.major_faults)}`],
+      ['evicted by reclaim / paged out (o)', `${num(r.vm.evictions)} / ${num(r.vm.pageouts)}`],
+      ['swap-outs: to zswap / zeromap / device', `${num(toZswap)} / ${num(s.swpout_zero)} / ${num(s.pswpout - r.zswap.written_back_pages)}`],
+      ['device writes / reads (pswpout / pswpin)', `${num(s.pswpout)} / ${num(s.pswpin)}`],
     ]),
   );
   lines.push(
-    section('swap', [
-      ['swapouts (to a slot)', r.swap.swapouts],
-      ['swapins (major faults served)', r.swap.swapins],
-      ['pswpout (device writes)', r.swap.pswpout],
-      ['pswpin (device reads)', r.swap.pswpin],
-      ['slots used peak / total', `${r.swap.slots_used_peak.toLocaleString('en-US')} / ${r.swap.slots_total.toLocaleString('en-US')}`],
-    ]),
-  );
-  lines.push(section('frontswap', Object.entries(r.frontswap)));
-  lines.push(
-    section('zswap (debugfs)', [
-      ...Object.entries(r.zswap).map(([k, v]): [string, string | number] => [k, k.startsWith('pool_total_size') ? `${v.toLocaleString('en-US')} (${formatBytes(v)})` : v]),
-      ['RAM saved now (stored pages − pool)', formatBytes(ramSaved(r))],
+    section('zswap', [
+      ['stored pages now (peak)', `${num(r.zswap.stored_pages)} (${num(r.zswap.stored_pages_peak)})`],
+      ['pool size now (peak)', `${poolSizeText(r)} (${formatBytes(r.zswap.pool_total_size_peak)})`],
+      ['pool ratio (stored ÷ pool pages)', effectivePoolRatio(r)?.toFixed(2) ?? '–'],
+      ['RAM saved now (stored − pool)', formatBytes(ramSaved(r))],
+      ['rejected', rejectionsText(r)],
+      ['written back', r.zswap.written_back_pages],
+      [c.zpool, occupancyText(r)],
     ]),
   );
   lines.push(
-    section('compression', [
-      ['pages compressed', comp.pages],
-      ['overflow (> 4096 B)', comp.overflow_pages],
-      ['ratio', comp.ratio === null ? '–' : comp.ratio.toFixed(3)],
-      ['size p50 / p90 / p99', `${comp.size_percentiles.p50 ?? '–'} / ${comp.size_percentiles.p90 ?? '–'} / ${comp.size_percentiles.p99 ?? '–'} B`],
-      ['compress p50 / p99', `${ns(comp.compress_ns_percentiles.p50)} / ${ns(comp.compress_ns_percentiles.p99)}`],
-      ['decompress p50 / p99', `${ns(comp.decompress_ns_percentiles.p50)} / ${ns(comp.decompress_ns_percentiles.p99)}`],
-      ['pool pages / bytes stored', `${r.pool.pages.toLocaleString('en-US')} / ${formatBytes(r.pool.bytes_stored)}`],
-      ['zbud pages with one / two objects', `${r.distributions.pool_pages_by_occupancy.one} / ${r.distributions.pool_pages_by_occupancy.two}`],
-      ['pool ratio (stored pages ÷ pool pages)', effectivePoolRatio(r)?.toFixed(2) ?? '–'],
+    section('compression (this process, not the kernel)', [
+      ['pages compressed (over 4096 B)', `${num(comp.pages)} (${num(comp.overflow_pages)})`],
+      ['ratio', comp.ratio === null ? '–' : comp.ratio.toFixed(2)],
+      ['size B p50 / p90 / p99 (fitting pages)', p3(comp.stored_size_percentiles)],
+      ['compress µs p50 / p99', `${micros(comp.compress_ns_percentiles.p50)} / ${micros(comp.compress_ns_percentiles.p99)}`],
+      ['decompress µs p50 / p99', `${micros(comp.decompress_ns_percentiles.p50)} / ${micros(comp.decompress_ns_percentiles.p99)}`],
     ]),
   );
   lines.push(
     section('verify', [
-      ['loads checked', r.verify.loads_checked],
-      ['checked at the end', r.verify.final_checked],
-      ['corrupt loads', r.verify.corrupt_loads],
-      ['wall time', `${r.timing.wall_s.toFixed(2)} s (${Math.round(r.timing.pages_per_s).toLocaleString('en-US')} swapouts/s)`],
+      ['loads checked / at the end / corrupt', `${num(r.verify.loads_checked)} / ${num(r.verify.final_checked)} / ${num(r.verify.corrupt_loads)}`],
+      ['wall time', `${r.timing.wall_s.toFixed(2)} s (${Math.round(r.timing.pages_per_s).toLocaleString('en-US')} swap-outs/s)`],
     ]),
   );
+  if (verbose) lines.push(formatCounters(r));
   return `${lines.join('\n')}\n`;
+}
+
+/** Every counter of the report, as the kernel groups them (`--verbose`). */
+export function formatCounters(r: Report): string {
+  const rows = (o: object): [string, number | null][] =>
+    Object.entries(o).filter(([, v]) => typeof v === 'number' || v === null) as [string, number | null][];
+  const parts = [section('vm', rows(r.vm)), section('swap (vmstat)', rows(r.swap))];
+  if (r.frontswap !== null) parts.push(section('frontswap (debugfs)', rows(r.frontswap)));
+  parts.push(section('zswap (debugfs)', rows(r.zswap)));
+  parts.push(section('pool', rows(r.pool)));
+  parts.push(section('verify', rows(r.verify)));
+  return parts.join('\n');
 }
 
 export function formatCorrupt(r: Report): string {
   const v = r.verify;
   const lines = [`verification FAILED: ${v.corrupt_loads} corrupt load${v.corrupt_loads === 1 ? '' : 's'}`];
   for (const c of v.corrupt) {
+    const what = c.when === 'fault' ? 'load' : c.when;
+    const page = c.as >= 0 ? `AS ${c.as} VPN 0x${c.vpn.toString(16)}` : 'a page no longer mapped';
     lines.push(
-      `  ${c.when === 'fault' ? 'load' : 'final check'} of AS ${c.as} VPN 0x${c.vpn.toString(16)} from ${c.source}, ` +
-        `swap type ${c.type} offset ${c.offset}, at ${r.config.trace}:${c.line}: content differs from what the trace wrote`,
+      `  ${what} of ${page} from ${c.source}, swap type ${c.type} offset ${c.offset}, at ${r.config.trace}:${c.line}: ` +
+        `content differs from what the trace wrote`,
     );
   }
   if (v.corrupt.length < v.corrupt_loads) lines.push(`  … and ${v.corrupt_loads - v.corrupt.length} more`);

@@ -15,8 +15,8 @@ import type { Codec } from '../compress/codec.js';
 import { loadCodec } from '../compress/registry.js';
 import { CompressorError, EXIT, InputError, SimError } from '../errors.js';
 import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
-import type { CompressedPage } from '../mm/zswap.js';
-import { ZERO_PAGE } from '../page.js';
+import type { CompressedPage } from '../compress/codec.js';
+import type { Content } from '../mm/content.js';
 import { buildReport, type Report } from '../report/report.js';
 import { Sampler } from '../report/series.js';
 import type { TraceRecord } from '../trace/format.js';
@@ -33,8 +33,6 @@ export interface RunSettings {
 export interface BatchCompressor {
   readonly threads: number;
   compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]>;
-  /** Decompresses blocks and digests the pages: 4 words per block, in order. */
-  digestBlocks(blocks: Uint8Array[]): Promise<Int32Array>;
 }
 
 export interface SimulateOptions {
@@ -93,12 +91,7 @@ class Replay {
   async finish(readingMs: number): Promise<SimResult> {
     const t0 = performance.now();
     const machine = this.machine;
-    if (this.pool === undefined) machine.finalCheck();
-    else {
-      const remote = machine.finalCheckPlan();
-      const digests = await this.pool.digestBlocks(remote.map((r) => r.block));
-      remote.forEach((r, i) => machine.finalCheckResult(r.page, digests.subarray(4 * i, 4 * i + 4)));
-    }
+    machine.finalCheck();
     this.busyMs += performance.now() - t0;
     const wall = (this.busyMs + readingMs) / 1000;
     const report = buildReport(machine, this.settings.compressor, this.pool?.threads ?? 0, wall, this.sampler.finish(machine, this.records));
@@ -190,7 +183,6 @@ type QueueItem = TraceRecord | Error | null;
 async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Promise<void> | null, onProgress: (bytes: number) => void): Promise<void> {
   const queue: QueueItem[] = [];
   let head = 0;
-  const spare: Uint8Array[] = [];
   // Who waits: the machine for records, the reader for room in the queue.
   const waiting: { consumer: (() => void) | null; reader: (() => void) | null } = { consumer: null, reader: null };
   const wake = (who: 'consumer' | 'reader'): void => {
@@ -209,12 +201,7 @@ async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Pro
     tracePath,
     (rec) => {
       if (stopped) throw STOP;
-      let data = ZERO_PAGE;
-      if (rec.kind === 'w') {
-        data = spare.pop() ?? new Uint8Array(rec.data.length);
-        data.set(rec.data);
-      }
-      push({ ...rec, data });
+      push({ ...rec });
       if (queue.length - head >= QUEUE_HIGH) return new Promise<void>((resolve) => (waiting.reader = resolve));
     },
     { onProgress },
@@ -239,7 +226,6 @@ async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Pro
       if (item instanceof Error) throw item;
       const pending = consume(item);
       if (pending !== null) await pending;
-      if (item.kind === 'w') spare.push(item.data);
     }
   } finally {
     stopped = true;
@@ -261,9 +247,9 @@ const MAX_CHUNK = 64;
 /**
  * Keeps the workers busy with the pages the next reclaim batches will store,
  * so the main thread replays records while they compress. Blocks come back
- * tagged with the content version they were made from; a page rewritten
- * since, or one that was not predicted, is compressed in-process at its
- * eviction, so predictions change the speed, never the results.
+ * tagged with the Content they were made from; a page rewritten since, or
+ * one that was not predicted, is compressed in-process at its eviction, so
+ * predictions change the speed, never the results.
  */
 class CompressAhead {
   private readonly inflight = new Map<Page, Promise<void>>();
@@ -306,12 +292,11 @@ class CompressAhead {
 
   private submit(pages: Page[]): void {
     if (pages.length === 0) return;
-    const versions = pages.map((p) => p.version);
-    // compressBatch copies the pages before it returns: later writes cannot race it
-    const done = this.pool.compressBatch(pages.map((p) => this.machine.contentOf(p))).then(
+    const contents: Content[] = pages.map((p) => p.content);
+    const done = this.pool.compressBatch(contents.map((c) => c.bytes)).then(
       (blocks) => {
         pages.forEach((p, i) => {
-          this.machine.supplyCompressed(p, versions[i], blocks[i]);
+          this.machine.supplyCompressed(p, contents[i], blocks[i]);
           this.inflight.delete(p);
         });
       },

@@ -10,7 +10,8 @@
  * saying what is wrong; the reader adds FILE:LINE.
  */
 
-import { PAGE_SIZE, ZERO_PAGE, fillWord } from '../page.js';
+import { Content, ZERO_CONTENT } from '../mm/content.js';
+import { PAGE_SIZE, fillWord } from '../page.js';
 
 export const MAX_AS = 2 ** 31 - 1;
 export const MAX_VPN = 2 ** 52 - 1;
@@ -18,25 +19,26 @@ export const MAX_VPN = 2 ** 52 - 1;
 export const MAX_LINE_BYTES = 1 << 20;
 export const HEADER = 'ztrace 1';
 
-export type RecordKind = 'w' | 'r' | 'f' | 'x' | 'd';
+export type RecordKind = 'w' | 'r' | 'f' | 'x' | 'd' | 'o';
 
 /** How a DATA field was written, for `trace info` and the writer. */
 export type DataForm = 'z' | 'f' | 'b' | '@';
 
 /**
  * One parsed record. The reader reuses a single instance: a consumer that
- * keeps anything beyond the callback must copy it (page data above all).
+ * keeps the record beyond the callback must copy its fields (its Content is
+ * immutable and may be kept as it is).
  */
 export interface TraceRecord {
   kind: RecordKind;
   /** 1-based line number in the (decompressed) trace. */
   line: number;
-  /** Address space (`w r f x`). */
+  /** Address space (`w r f x o`). */
   as: number;
-  /** Virtual page number (`w r f`). */
+  /** Virtual page number (`w r f o`). */
   vpn: number;
-  /** Page content (`w`, `d`): valid only during the callback. */
-  data: Uint8Array;
+  /** Page content (`w`, `d`): shared, never written to. */
+  content: Content;
   /** How DATA was written (`w`, `d`). */
   form: DataForm;
   /** Normalised decimal ID of a `d` record or of an `@ID` reference. */
@@ -228,42 +230,43 @@ function decodeBase64Strict(buf: Uint8Array, start: number, end: number, dst: Ui
 }
 
 /**
- * Parses a DATA field into dst (or returns a definition for `@ID`).
- * Returns the page: dst itself, ZERO_PAGE, or a defined page.
+ * Parses a DATA field: a new Content for `b:` and `f:`, the shared zero page
+ * for `z`, the defined Content for `@ID` (not allowed in a `d` record).
  */
 export function parseData(
   buf: Uint8Array,
   start: number,
   end: number,
-  dst: Uint8Array,
-  defs: ReadonlyMap<string, Uint8Array> | null,
+  defs: ReadonlyMap<string, Content> | null,
   rec: TraceRecord,
-): Uint8Array {
+): Content {
   const c0 = buf[start];
   if (c0 === 0x7a /* z */ && end - start === 1) {
     rec.form = 'z';
-    return ZERO_PAGE;
+    return ZERO_CONTENT;
   }
   if (end - start >= 2 && buf[start + 1] === 0x3a /* : */) {
     if (c0 === 0x66 /* f */) {
       rec.form = 'f';
-      parseFill(buf, start + 2, end, dst);
-      return dst;
+      const page = new Uint8Array(PAGE_SIZE);
+      parseFill(buf, start + 2, end, page);
+      return new Content(page);
     }
     if (c0 === 0x62 /* b */) {
       rec.form = 'b';
-      parseBase64(buf, start + 2, end, dst);
-      return dst;
+      const page = new Uint8Array(PAGE_SIZE);
+      parseBase64(buf, start + 2, end, page);
+      return new Content(page);
     }
   }
   if (c0 === 0x40 /* @ */) {
     if (defs === null) throw new LineError('a d record cannot define content by an @ reference');
     const id = parseId(buf, start + 1, end);
-    const page = defs.get(id);
-    if (page === undefined) throw new LineError(`@${id} is not defined (no earlier 'd ${id}' record)`);
+    const content = defs.get(id);
+    if (content === undefined) throw new LineError(`@${id} is not defined (no earlier 'd ${id}' record)`);
     rec.form = '@';
     rec.id = id;
-    return page;
+    return content;
   }
   throw new LineError(`bad DATA ${text(buf, start, end)}: expected z, f:HEX16, b:BASE64 or @ID`);
 }

@@ -4,7 +4,7 @@
  * sees them; the working set is the peak number of pages written and not
  * yet freed.
  */
-import { PAGE_SIZE, contentClass } from '../page.js';
+import { PAGE_SIZE } from '../page.js';
 import { readTrace } from './reader.js';
 
 export interface TraceInfo {
@@ -12,7 +12,7 @@ export interface TraceInfo {
   gzip: boolean;
   lines: number;
   text_bytes: number;
-  records: { w: number; r: number; f: number; x: number; d: number };
+  records: { w: number; r: number; f: number; x: number; d: number; o: number };
   address_spaces: number;
   distinct_pages: number;
   content: { zero: number; same_filled: number; other: number };
@@ -23,7 +23,7 @@ export interface TraceInfo {
 }
 
 export async function traceInfo(file: string): Promise<TraceInfo> {
-  const records = { w: 0, r: 0, f: 0, x: 0, d: 0 };
+  const records = { w: 0, r: 0, f: 0, x: 0, d: 0, o: 0 };
   const content = { zero: 0, same_filled: 0, other: 0 };
   const forms = { z: 0, f: 0, b: 0, '@': 0 };
   const seen = new Map<number, Set<number>>();
@@ -35,7 +35,7 @@ export async function traceInfo(file: string): Promise<TraceInfo> {
     records[rec.kind]++;
     switch (rec.kind) {
       case 'w': {
-        content[contentClass(rec.data)]++;
+        content[rec.content.zero ? 'zero' : rec.content.sameFilled ? 'same_filled' : 'other']++;
         forms[rec.form]++;
         let s = seen.get(rec.as);
         if (!s) seen.set(rec.as, (s = new Set()));
@@ -64,6 +64,7 @@ export async function traceInfo(file: string): Promise<TraceInfo> {
       }
       case 'r':
       case 'd':
+      case 'o':
         break;
     }
   });

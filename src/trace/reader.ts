@@ -31,7 +31,7 @@ import {
   quoteField,
   type TraceRecord,
 } from './format.js';
-import { PAGE_SIZE } from '../page.js';
+import { ZERO_CONTENT, type Content } from '../mm/content.js';
 
 export type RecordHandler = (rec: TraceRecord) => void | Promise<void>;
 
@@ -56,11 +56,10 @@ const HASH = 0x23;
 
 /** Parses lines one at a time; owns the `d` definitions and the reused record. */
 export class TraceParser {
-  readonly defs = new Map<string, Uint8Array>();
+  readonly defs = new Map<string, Content>();
   private readonly tokens = new Tokens();
-  private readonly scratch = new Uint8Array(PAGE_SIZE);
   private headerSeen = false;
-  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, data: this.scratch, form: 'z', id: '' };
+  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, content: ZERO_CONTENT, form: 'z', id: '' };
 
   constructor(readonly file: string) {}
 
@@ -119,15 +118,18 @@ export class TraceParser {
         rec.kind = 'w';
         rec.as = parseDecimal(buf, t.starts[1], t.ends[1], MAX_AS, 'address space');
         rec.vpn = parseVpn(buf, t.starts[2], t.ends[2]);
-        rec.data = parseData(buf, t.starts[3], t.ends[3], this.scratch, this.defs, rec);
+        rec.content = parseData(buf, t.starts[3], t.ends[3], this.defs, rec);
         return rec;
       case 0x72 /* r */:
       case 0x66 /* f */:
-        this.expectFields(buf, t, kind === 0x72 ? 'r' : 'f', 'AS VPN');
-        rec.kind = kind === 0x72 ? 'r' : 'f';
+      case 0x6f /* o */: {
+        const k = kind === 0x72 ? 'r' : kind === 0x66 ? 'f' : 'o';
+        this.expectFields(buf, t, k, 'AS VPN');
+        rec.kind = k;
         rec.as = parseDecimal(buf, t.starts[1], t.ends[1], MAX_AS, 'address space');
         rec.vpn = parseVpn(buf, t.starts[2], t.ends[2]);
         return rec;
+      }
       case 0x78 /* x */:
         this.expectFields(buf, t, 'x', 'AS');
         rec.kind = 'x';
@@ -140,12 +142,10 @@ export class TraceParser {
         rec.as = 0;
         rec.vpn = 0;
         const id = parseId(buf, t.starts[1], t.ends[1]);
-        const page = new Uint8Array(PAGE_SIZE);
-        const data = parseData(buf, t.starts[2], t.ends[2], page, null, rec);
-        if (data !== page) page.set(data);
-        this.defs.set(id, page);
+        const content = parseData(buf, t.starts[2], t.ends[2], null, rec);
+        this.defs.set(id, content);
         rec.id = id;
-        rec.data = page;
+        rec.content = content;
         return rec;
       }
       default:

@@ -94,6 +94,11 @@ export class TraceWriter {
     this.record(`r ${as} 0x${vpn.toString(16)}`);
   }
 
+  /** An `o` record: page the page out now (MADV_PAGEOUT). */
+  pageout(as: number, vpn: number): void {
+    this.record(`o ${as} 0x${vpn.toString(16)}`);
+  }
+
   free(as: number, vpn: number): void {
     this.record(`f ${as} 0x${vpn.toString(16)}`);
   }

@@ -1,5 +1,5 @@
 /*
- * zbud: mm/zbud.c (kernel-notes §3, SPEC §7).
+ * zbud: mm/zbud.c (3.11–6.14; kernel-notes §3, SPEC §7.1).
  *
  * zbud stores at most two compressed objects ("buddies") per page frame: one
  * left-justified after the header chunk (FIRST), one right-justified at the
@@ -11,20 +11,19 @@
  *
  * Pages with one free side wait on `unbuddied[free chunks]`, full pages on
  * `buddied`; allocation takes the first page of the first non-empty list
- * that fits (smallest fitting hole, newest page). Every allocation moves its
- * page to the head of the pool LRU; `reclaimPage` evicts from its tail
- * through the owner's `evict` callback (zswap's writeback).
+ * that fits (smallest fitting hole, newest page). Up to 6.4 every
+ * allocation moves its page to the head of the pool LRU and `shrink`
+ * reclaims from its tail through the owner's evict callback (zswap's
+ * writeback); from 6.5 the LRU belongs to zswap and zbud has none
+ * (`withLru` false).
  *
- * Handles are opaque numbers, as the kernel's are virtual addresses: here,
- * frame × 4096 + the object's offset in its page. The object's bytes live in
- * a real 4096-byte frame taken from the page allocator, which charges RAM
- * when the pool lives in RAM. Left out: HIGHMEM, locking, the zpool
- * map/unmap (a no-op for zbud).
+ * Handles are opaque numbers: page id × 2 + side. Left out: HIGHMEM,
+ * locking, map/unmap (the bytes stay with zswap's entry).
  */
-import { PAGE_SIZE } from '../page.js';
-import { Link, List } from './list.js';
-import type { PageSlab } from './slab.js';
+import { Link, List } from '../list.js';
+import { EAGAIN, EINVAL, ENOMEM, ENOSPC, type EvictFn, type FrameSource, type PoolDistribution, type Zpool } from './zpool.js';
 
+const PAGE_SIZE = 4096;
 export const CHUNK_SHIFT = 6;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 export const ZHDR_SIZE_ALIGNED = CHUNK_SIZE;
@@ -33,25 +32,8 @@ export const NCHUNKS = (PAGE_SIZE - ZHDR_SIZE_ALIGNED) >> CHUNK_SHIFT;
 /** The largest object zbud accepts: PAGE_SIZE − 2 × 64 = 3968 bytes. */
 export const ZBUD_MAX_SIZE = PAGE_SIZE - ZHDR_SIZE_ALIGNED - CHUNK_SIZE;
 
-export const EINVAL = -22;
-export const ENOSPC = -28;
-export const ENOMEM = -12;
-export const EAGAIN = -11;
-export const EEXIST = -17;
-
 export function sizeToChunks(size: number): number {
   return (size + CHUNK_SIZE - 1) >> CHUNK_SHIFT;
-}
-
-/** Where pool pages come from: a frame index, or -1 when no frame is free. */
-export interface PageAllocator {
-  allocPoolPage(): number;
-  freePoolPage(frame: number): void;
-}
-
-/** zbud_ops: the owner's eviction callback; 0 means the object was freed. */
-export interface ZbudOps {
-  evict(handle: number): number;
 }
 
 export class ZbudPage {
@@ -60,7 +42,7 @@ export class ZbudPage {
   underReclaim = false;
   readonly buddy = new Link<ZbudPage>(this);
   readonly lru = new Link<ZbudPage>(this);
-  constructor(readonly frame: number) {}
+  constructor(readonly id: number) {}
 
   get freeChunks(): number {
     return NCHUNKS - this.firstChunks - this.lastChunks;
@@ -69,7 +51,8 @@ export class ZbudPage {
 
 export type Bud = 'first' | 'last';
 
-export class ZbudPool {
+export class ZbudPool implements Zpool {
+  readonly name = 'zbud';
   /** unbuddied[i]: pages with one free side of i free chunks. */
   readonly unbuddied: List<ZbudPage>[] = Array.from({ length: NCHUNKS }, () => new List<ZbudPage>());
   readonly buddied = new List<ZbudPage>();
@@ -78,21 +61,22 @@ export class ZbudPool {
   pages = 0;
   /** Successful allocations by size in chunks (index 1–62), for the report's distributions. */
   readonly allocChunks = new Float64Array(NCHUNKS);
-  private readonly byFrame = new Map<number, ZbudPage>();
+  private readonly byId = new Map<number, ZbudPage>();
+  private nextId = 1;
 
   constructor(
-    private readonly slab: PageSlab,
-    private readonly allocator: PageAllocator,
-    private readonly ops: ZbudOps,
+    private readonly frames: FrameSource,
+    private readonly evict: EvictFn,
+    /** The pool LRU and reclaim of kernels up to 6.4. */
+    readonly withLru = true,
   ) {}
 
-  /** zpool total_size: pages × PAGE_SIZE. */
-  get totalSize(): number {
-    return this.pages * PAGE_SIZE;
+  get evictable(): boolean {
+    return this.withLru;
   }
 
   /** zbud_alloc: a handle (> 0), or EINVAL, ENOSPC (too big) or ENOMEM (no frame). */
-  alloc(size: number): number {
+  malloc(size: number): number {
     if (size <= 0) return EINVAL;
     if (size > ZBUD_MAX_SIZE) return ENOSPC;
     const chunks = sizeToChunks(size);
@@ -108,19 +92,20 @@ export class ZbudPool {
       }
     }
     if (zpage === null) {
-      const frame = this.allocator.allocPoolPage();
-      if (frame < 0) return ENOMEM;
-      zpage = new ZbudPage(frame);
-      this.byFrame.set(frame, zpage);
+      if (!this.frames.frameFree()) return ENOMEM;
+      zpage = new ZbudPage(this.nextId++);
+      this.byId.set(zpage.id, zpage);
       this.pages++;
     }
     if (bud === 'first') zpage.firstChunks = chunks;
     else zpage.lastChunks = chunks;
     this.allocChunks[chunks]++;
     this.relist(zpage);
-    if (zpage.lru.linked) this.lru.remove(zpage.lru);
-    this.lru.addHead(zpage.lru);
-    return this.encodeHandle(zpage, bud);
+    if (this.withLru) {
+      if (zpage.lru.linked) this.lru.remove(zpage.lru);
+      this.lru.addHead(zpage.lru);
+    }
+    return zpage.id * 2 + (bud === 'first' ? 0 : 1);
   }
 
   /** zbud_free */
@@ -131,25 +116,31 @@ export class ZbudPool {
     if (zpage.underReclaim) return;
     zpage.buddy.unlink();
     if (zpage.firstChunks === 0 && zpage.lastChunks === 0) {
-      this.lru.remove(zpage.lru);
+      if (zpage.lru.linked) this.lru.remove(zpage.lru);
       this.freePage(zpage);
     } else {
       this.unbuddied[zpage.freeChunks].addHead(zpage.buddy);
     }
   }
 
+  shrink(): number {
+    return this.reclaimPage(8);
+  }
+
+  endCall(): void {}
+
   /** zbud_reclaim_page: 0 when a page was freed, else EINVAL or EAGAIN. */
   reclaimPage(retries: number): number {
-    if (this.lru.empty || retries === 0) return EINVAL;
+    if (!this.withLru || this.lru.empty || retries === 0) return EINVAL;
     for (let i = 0; i < retries; i++) {
       const zpage = this.lru.tail()!;
       this.lru.remove(zpage.lru);
       zpage.buddy.unlink();
       zpage.underReclaim = true;
-      const first = zpage.firstChunks ? this.encodeHandle(zpage, 'first') : 0;
-      const last = zpage.lastChunks ? this.encodeHandle(zpage, 'last') : 0;
-      if (first === 0 || this.ops.evict(first) === 0) {
-        if (last !== 0) this.ops.evict(last);
+      const first = zpage.firstChunks ? zpage.id * 2 : 0;
+      const last = zpage.lastChunks ? zpage.id * 2 + 1 : 0;
+      if (first === 0 || this.evict(first) === 0) {
+        if (last !== 0) this.evict(last);
       }
       zpage.underReclaim = false;
       if (zpage.firstChunks === 0 && zpage.lastChunks === 0) {
@@ -162,20 +153,19 @@ export class ZbudPool {
     return EAGAIN;
   }
 
-  /** The object's bytes (zbud_map): `length` bytes at the handle. */
-  map(handle: number, length: number): Uint8Array {
-    const frame = Math.floor(handle / PAGE_SIZE);
-    const off = handle % PAGE_SIZE;
-    return this.slab.page(frame).subarray(off, off + length);
-  }
-
   /** The page a handle lives in (for tests and invariant checks). */
   pageOf(handle: number): ZbudPage {
-    return this.byFrame.get(Math.floor(handle / PAGE_SIZE))!;
+    return this.byId.get(Math.floor(handle / 2))!;
   }
 
   budOf(handle: number): Bud {
-    return handle % PAGE_SIZE === ZHDR_SIZE_ALIGNED ? 'first' : 'last';
+    return handle % 2 === 0 ? 'first' : 'last';
+  }
+
+  /** Chunks of the object behind a handle. */
+  chunksOf(handle: number): number {
+    const p = this.pageOf(handle);
+    return this.budOf(handle) === 'first' ? p.firstChunks : p.lastChunks;
   }
 
   /** Pages holding one object and pages holding two. */
@@ -183,14 +173,25 @@ export class ZbudPool {
     return { one: this.pages - this.buddied.length, two: this.buddied.length };
   }
 
+  distribution(): PoolDistribution {
+    const sizes: Record<string, number> = {};
+    this.allocChunks.forEach((count, c) => {
+      if (count > 0) sizes[String(c)] = count;
+    });
+    const occ = this.occupancy();
+    return { object_sizes: sizes, occupancy: { '1': occ.one, '2': occ.two } };
+  }
+
   /** Pages on the unbuddied and buddied lists (excludes a page under reclaim). */
   listedPages(): number {
     return this.unbuddied.reduce((s, l) => s + l.length, this.buddied.length);
   }
 
-  private encodeHandle(zpage: ZbudPage, bud: Bud): number {
-    const base = zpage.frame * PAGE_SIZE;
-    return bud === 'first' ? base + ZHDR_SIZE_ALIGNED : base + PAGE_SIZE - (zpage.lastChunks << CHUNK_SHIFT);
+  checkInvariants(): string | null {
+    if (this.listedPages() !== this.pages) return `zbud holds ${this.pages} pages but its lists hold ${this.listedPages()}`;
+    if (this.withLru && this.lru.length !== this.pages) return `zbud holds ${this.pages} pages but its LRU ${this.lru.length}`;
+    if (this.byId.size !== this.pages) return `zbud holds ${this.pages} pages but knows ${this.byId.size}`;
+    return null;
   }
 
   /** Puts a page with at least one object on unbuddied[free] or buddied. */
@@ -200,8 +201,7 @@ export class ZbudPool {
   }
 
   private freePage(zpage: ZbudPage): void {
-    this.byFrame.delete(zpage.frame);
+    this.byId.delete(zpage.id);
     this.pages--;
-    this.allocator.freePoolPage(zpage.frame);
   }
 }
