@@ -58,8 +58,45 @@ describe('compare', () => {
   it('a bad compressor name is status 2', async () => {
     const { code, stderr } = await cli('compare', TRACE, '--compressors', 'lz4,nope');
     expect(code).toBe(2);
-    expect(stderr).toContain("unknown compressor 'nope'");
+    expect(stderr).toContain("--compressors: unknown compressor 'nope'");
   });
+
+  it('--zpools and --kernel are lists: one row per combination', async () => {
+    const { code, stdout } = await cli('compare', TRACE, '--compressors', 'lz4', '--zpools', 'zbud,z3fold,zsmalloc', '--kernel', '6.1,6.12', '--json', ...MACHINE);
+    expect(code).toBe(0);
+    const reports = JSON.parse(stdout) as Report[];
+    expect(reports.slice(1).map((r) => `${r.config.kernel} ${r.config.zpool}`)).toEqual(['6.1 zbud', '6.1 z3fold', '6.1 zsmalloc', '6.12 zbud', '6.12 z3fold', '6.12 zsmalloc']);
+    // each compared kernel defaults to its own zpool when --zpools is not given
+    const dflt = JSON.parse((await cli('compare', TRACE, '--compressors', 'lz4', '--kernel', '5.10,6.12,6.18', '--json', ...MACHINE)).stdout) as Report[];
+    expect(dflt.slice(1).map((r) => `${r.config.kernel} ${r.config.zpool}`)).toEqual(['5.10 zbud', '6.12 zsmalloc', '6.18 zsmalloc']);
+  });
+
+  it('a profile that lacks a listed zpool is refused by name, not skipped', async () => {
+    const { code, stderr, stdout } = await cli('compare', TRACE, '--compressors', 'lz4', '--zpools', 'zbud,zsmalloc', '--kernel', '6.12,6.18', ...MACHINE);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('--zpools zbud cannot be used with --kernel 6.18: Linux 6.18 has zsmalloc only');
+  });
+
+  const EMPTY: [string[], string][] = [
+    [['--compressors', ''], '--compressors: the list is empty'],
+    [['--compressors', ',,'], "--compressors: item 1 of ',,' is empty"],
+    [['--compressors', 'lz4,,zstd'], "--compressors: item 2 of 'lz4,,zstd' is empty"],
+    [['--compressors', 'lz4', '--max-pool-percent', ''], '--max-pool-percent: the list is empty'],
+    [['--compressors', 'lz4', '--zpools', ''], '--zpools: the list is empty'],
+    [['--compressors', 'lz4', '--kernel', '6.12,'], "--kernel: item 2 of '6.12,' is empty"],
+    [['--compressors', 'lz4,lz4'], "--compressors: 'lz4' is listed twice"],
+    [['--compressors', 'deflate,deflate:6'], "--compressors: 'deflate:6' is listed twice (as 'deflate' too)"],
+    [['--compressors', 'lz4', '--max-pool-percent', '10,10'], "--max-pool-percent: '10' is listed twice"],
+  ];
+  for (const [args, msg] of EMPTY) {
+    it(`an empty or repeated list item is a usage error: ${args.join(' ')}`, async () => {
+      const { code, stderr, stdout } = await cli('compare', TRACE, ...args, ...MACHINE);
+      expect(code).toBe(2);
+      expect(stderr).toContain(msg);
+      expect(stdout).toBe('');
+    });
+  }
 });
 
 describe('HTML report', () => {

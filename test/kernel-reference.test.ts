@@ -10,6 +10,7 @@
  * Skipped, with a message, when ../shared is not beside the checkout.
  */
 import { describe, expect, it } from 'vitest';
+import { compressPage } from '../src/compress/codec.js';
 import { createCodec } from '../src/compress/registry.js';
 import { corpusPages, kernelLengths, KernelLengthsCodec, referencePresent, referenceRuns, type ReferenceRun } from './support/kernel-reference.js';
 import { COUNTERS, firstDifference, referenceMachine, replayPageouts, type Counters } from './support/replay-reference.js';
@@ -21,6 +22,30 @@ const lengthsCodec = (run: ReferenceRun) => new KernelLengthsCodec(pages, kernel
 const COUNTERS_612 = COUNTERS.filter((c) => c !== 'same_filled_pages');
 /** Runs where the kernel's shrink worker wrote pages back: its kworker's timing is not deterministic. */
 const isWritebackRun = (r: ReferenceRun) => r.perPage!.at(-1)!.written_back_pages !== '0';
+
+describe.skipIf(!referencePresent)('the kernel codecs give the kernel’s compressed length on every page', () => {
+  it.each([
+    ['lzo', 'lzo'],
+    ['lzo-rle', 'lzo-rle'],
+    ['deflate-kernel', 'deflate'],
+  ])('%s (column %s of linux-6.1-compressed-lengths.tsv), and fails where the kernel’s one-page call failed', (name, column) => {
+    const want = kernelLengths('6.1', column);
+    const codec = createCodec(name);
+    const got = pages.map((p) => compressPage(codec, p));
+    expect(got.map((c) => c.block.length)).toEqual(want.map(Math.abs));
+    expect(got.map((c) => c.fits)).toEqual(want.map((v) => v > 0));
+    // and the streams decode back to the pages
+    const out = new Uint8Array(4096);
+    got.forEach((c, i) => {
+      codec.decompress(c.block, out);
+      expect(Buffer.compare(out, pages[i]), `page ${i}`).toBe(0);
+    });
+  });
+
+  it('6.12’s lzo and lzo-rle are 6.1’s', () => {
+    for (const column of ['lzo', 'lzo-rle']) expect(kernelLengths('6.12', column)).toEqual(kernelLengths('6.1', column));
+  });
+});
 
 describe.skipIf(!referencePresent)('Linux 6.1 zswap (Debian 12, 6.1.192): exact after every page', () => {
   it.each(runs('6.1').map((r) => [r.tag, r]))('%s, with the kernel’s compressed lengths', (_tag, run) => {

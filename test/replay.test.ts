@@ -1,69 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createCodec } from '../src/compress/registry.js';
 import { OutOfResourcesError } from '../src/errors.js';
-import { PROFILES } from '../src/mm/profiles.js';
-import { Machine, type MachineConfig } from '../src/mm/replay.js';
-import { Content, ZERO_CONTENT } from '../src/mm/content.js';
-import type { TraceRecord } from '../src/trace/format.js';
+import type { Machine, MachineConfig } from '../src/mm/replay.js';
 import { page } from './helpers.js';
-
-export function machine(over: Partial<MachineConfig> = {}, codec = 'lz4'): Machine {
-  const kernel = over.kernel ?? '5.10';
-  const p = PROFILES[kernel];
-  return new Machine(
-    {
-      traceName: 'test',
-      ramPages: 4,
-      swapSlots: [65],
-      swapPrio: [-1],
-      kernel,
-      zpool: p.zpools[0],
-      max_pool_percent: 50,
-      accept_threshold_percent: p.accept_threshold_percent,
-      limitPolicy: p.limitPolicy,
-      same_filled_pages: p.same_filled_pages,
-      duplicate: p.duplicate,
-      frontswapDup: p.frontswapDup,
-      zeromap: p.zeromap,
-      exclusiveLoads: p.exclusiveLoads,
-      shrinkWorkerPace: 8,
-      swapcacheWrite: 'free',
-      reclaimBatch: 1,
-      poolInRam: false,
-      checkInvariants: true,
-      zswapEnabled: true,
-      ...over,
-    },
-    createCodec(codec),
-  );
-}
-
-let line = 0;
-const rec = (kind: TraceRecord['kind'], as: number, vpn: number, data?: Uint8Array): TraceRecord => ({
-  kind,
-  as,
-  vpn,
-  line: ++line,
-  content: data === undefined ? ZERO_CONTENT : new Content(data),
-  form: 'b',
-  id: '',
-});
-
-/** A compressible page (512 distinct bytes, then zeros). */
-const P = (n: number) => page(n, 512);
-
-function run(m: Machine, ...recs: TraceRecord[]): Machine {
-  for (const r of recs) m.access(r);
-  return m;
-}
-
-const w = (as: number, vpn: number, n: number) => rec('w', as, vpn, P(n));
-const r = (as: number, vpn: number) => rec('r', as, vpn);
-const f = (as: number, vpn: number) => rec('f', as, vpn);
-const x = (as: number) => rec('x', as, 0);
-
-/** Pages resident, LRU head (most recent) first. */
-const lruOrder = (m: Machine) => [...m.lru].map((p) => p.vpn);
+import { P, f, lruOrder, machine, r, rec, run, w, x } from './support/machine.js';
 
 describe('replay: accesses', () => {
   it('w to an absent page takes a frame; the page is dirty at the MRU end', () => {

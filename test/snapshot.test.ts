@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { bufferIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
 import { describe, expect, it } from 'vitest';
 import { parseMaps, isSwappable } from '../src/trace/snapshot.js';
 import { traceInfo } from '../src/trace/info.js';
@@ -32,15 +36,45 @@ describe('trace snapshot', () => {
       expect(info.records.w).toBeGreaterThan(50);
       expect(info.records.w).toBeLessThanOrEqual(300);
       expect(info.records.r).toBe(500);
+      expect(info.records.o).toBe(0);
       expect(info.content.other).toBeGreaterThan(0);
+      // --pageout: every page written, then each paged out in address order, before the reads
+      const out = join(tmp, 'snap-pageout.trace.gz');
+      const po = await cli('trace', 'snapshot', '--pid', String(child.pid), '-o', out, '--max-pages', '100', '--ops', '10', '--pageout');
+      expect(po.code, po.stderr).toBe(0);
+      expect(po.stderr).toContain('each paged out');
+      const lines = gunzipSync(readFileSync(out)).toString('latin1').split('\n');
+      const kinds = lines.filter((l) => /^[wor] /.test(l)).map((l) => l[0]).join('');
+      expect(kinds).toMatch(/^w+o+r+$/);
+      const ws = lines.filter((l) => l.startsWith('w ')).map((l) => l.split(' ')[2]);
+      const os = lines.filter((l) => l.startsWith('o ')).map((l) => l.split(' ')[2]);
+      expect(os).toEqual(ws);
     } finally {
       child.kill();
     }
   });
 
+  it('says so when the PID is a kernel thread, which has no user memory (status 3)', async () => {
+    // a procfs tree like PID 2 (kthreadd): PF_KTHREAD in the flags of /proc/PID/stat, empty maps
+    const root = join(tmp, 'fakeproc');
+    mkdirSync(join(root, '2'), { recursive: true });
+    writeFileSync(join(root, '2', 'stat'), '2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 14 0 0 18446744073709551615\n');
+    writeFileSync(join(root, '2', 'maps'), '');
+    const io = bufferIo();
+    io.env.ZSWAP_SIM_PROC_ROOT = root;
+    const code = await main(['trace', 'snapshot', '--pid', '2', '-o', join(tmp, 'kthread.trace')], io);
+    expect(code).toBe(3);
+    expect(io.stderr).toContain(`${root}/2/stat: PID 2 (kthreadd) is a kernel thread: it has no user memory to snapshot`);
+  });
+
+  it('--help says that --max-pages samples evenly', async () => {
+    const { stdout } = await cli('trace', 'snapshot', '--help');
+    expect(stdout.replace(/\s+/g, " ")).toContain("--max-pages <n> at most this many pages, sampled evenly across the address space");
+  });
+
   it('names a missing process, status 3', async () => {
     const { code, stderr } = await cli('trace', 'snapshot', '--pid', '4194000', '-o', join(tmp, 'none.trace'));
     expect(code).toBe(3);
-    expect(stderr).toContain('/proc/4194000/maps: no process with PID 4194000');
+    expect(stderr).toContain('/proc/4194000/stat: no process with PID 4194000');
   });
 });

@@ -28,6 +28,9 @@ describe('trace gen', () => {
       const info = await traceInfo(a);
       expect(info.gzip).toBe(true);
       expect(info.records.w).toBeGreaterThanOrEqual(300);
+      // --ops is the number of accesses after the 300 initial writes, exactly
+      const { w, r, f, x } = info.records;
+      expect(w + r + f + x).toBe(300 + 900);
       expect(info.working_set_pages).toBeGreaterThanOrEqual(Math.min(300, info.distinct_pages));
       const { code, stdout } = await cli('trace', 'info', a, '--json');
       expect(code).toBe(0);
@@ -47,10 +50,30 @@ describe('trace gen', () => {
     expect(info.content.same_filled).toBeGreaterThan(0);
   });
 
+  it('pageout writes every page, pages each out in address order, then reads', async () => {
+    const file = join(tmp, 'pageout.trace');
+    const r = await cli('trace', 'gen', 'pageout', '-o', file, '--pages', '50', '--ops', '70');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('50 pages, 70 ops');
+    const info = await traceInfo(file);
+    expect(info.records).toMatchObject({ w: 50, o: 50, r: 70, f: 0, x: 0 });
+    const text = readFileSync(file, 'utf8').split('\n');
+    const outs = text.filter((l) => l.startsWith('o ')).map((l) => parseInt(l.split(' ')[2], 16));
+    expect(outs).toEqual([...outs].sort((a, b) => a - b));
+  });
+
+  it('dup: --ops 1000 writes 1000 accesses after the initial writes', async () => {
+    const file = join(tmp, 'dup-ops.trace');
+    const r = await cli('trace', 'gen', 'dup', '-o', file, '--pages', '1000', '--ops', '1000');
+    expect(r.code).toBe(0);
+    const info = await traceInfo(file);
+    expect(info.records.w + info.records.r).toBe(2000);
+  });
+
   it('rejects an unknown workload with status 2', async () => {
     const r = await cli('trace', 'gen', 'nope', '-o', join(tmp, 'x.trace'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("workload: 'nope' is not one of mixed, scan, zipf, dup");
+    expect(r.stderr).toContain("workload: 'nope' is not one of mixed, scan, zipf, dup, pageout");
   });
 
   it('content compresses like real memory: lz4 ratio 1.8–3.5 over the default mix', () => {

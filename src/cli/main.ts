@@ -104,9 +104,10 @@ function build(io: CliIo, result: { code: number }): Command {
     .addOption(new Option('--pattern <pattern>', 'access pattern after the initial writes').choices(['zipf', 'scan']).default('zipf'))
     .option('--ops <n>', 'accesses after the initial writes', '20000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--max-pages <n>', 'stop after this many pages', '65536')
+    .option('--max-pages <n>', 'at most this many pages, sampled evenly across the address space', '65536')
+    .option('--pageout', 'after writing the pages, page each out (o records, in address order)')
     .description("turn a live process's memory into a trace")
-    .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string }) => {
+    .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean }) => {
       result.code = await traceSnapshotCommand(opts, io);
     });
   return program;

@@ -65,7 +65,7 @@ export async function traceInfoCommand(file: string, opts: { json?: boolean }, i
 }
 
 export async function traceSnapshotCommand(
-  opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string },
+  opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean },
   io: CliIo,
 ): Promise<number> {
   if (process.platform !== 'linux') throw new UsageError('trace snapshot needs Linux (/proc/PID/pagemap)');
@@ -75,11 +75,13 @@ export async function traceSnapshotCommand(
     ops: parseInteger(opts.ops, '--ops', 0),
     seed: parseInteger(opts.seed, '--seed', 0, 2 ** 32 - 1),
     maxPages: parseInteger(opts.maxPages, '--max-pages', 1),
+    pageout: opts.pageout === true,
+    procRoot: io.env.ZSWAP_SIM_PROC_ROOT || undefined,
   };
   let pages = 0;
   await writeTrace(opts.output, async (w) => {
     pages = await snapshotProcess(w, o);
   }, true);
-  io.err(`wrote ${opts.output}: ${pages.toLocaleString('en-US')} pages of PID ${o.pid}, then ${o.ops} ${o.pattern} reads\n`);
+  io.err(`wrote ${opts.output}: ${pages.toLocaleString('en-US')} pages of PID ${o.pid}${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads\n`);
   return 0;
 }

@@ -7,9 +7,12 @@
  * /proc/PID/pagemap says which pages are present (bit 63), and
  * /proc/PID/mem gives their bytes (reading it needs ptrace permission: the
  * same user with a permissive ptrace_scope, or root). Each present page
- * becomes one `w` record, in address order; an access pattern over those
- * pages follows. Pages that cannot be read (guard pages, races with the
- * running process) are skipped.
+ * becomes one `w` record, in address order; with `pageout`, each is then
+ * paged out with an `o` record in address order (what zswap would keep of
+ * this process); an access pattern over those pages follows. Pages that
+ * cannot be read (guard pages, races with the running process) are skipped.
+ * A kernel thread (PF_KTHREAD in /proc/PID/stat) has no user memory: that
+ * is said, not taken for a missing process.
  */
 import { open, readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
@@ -48,12 +51,35 @@ export interface SnapshotOptions {
   ops: number;
   seed: number;
   maxPages: number;
+  /** Page every page out (`o`, in address order) after writing them all. */
+  pageout?: boolean;
+  /** Where procfs is mounted (tests use a fake tree). */
+  procRoot?: string;
 }
 
-function procError(pid: number, what: string, e: unknown): InputError {
+/** PF_KTHREAD in the flags field of /proc/PID/stat. */
+const PF_KTHREAD = 0x00200000;
+
+/** The process's name and whether it is a kernel thread, from /proc/PID/stat. */
+async function processStat(root: string, pid: number): Promise<{ comm: string; kernelThread: boolean }> {
+  let stat: string;
+  try {
+    stat = await readFile(`${root}/${pid}/stat`, 'utf8');
+  } catch (e) {
+    throw procError(root, pid, 'stat', e);
+  }
+  // "PID (comm) state ppid pgrp session tty_nr tpgid flags …": comm may hold spaces and parentheses
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const flags = Number(stat.slice(close + 2).split(' ')[6]);
+  return { comm, kernelThread: (flags & PF_KTHREAD) !== 0 };
+}
+
+function procError(root: string, pid: number, what: string, e: unknown): InputError {
   const code = (e as NodeJS.ErrnoException).code;
-  const file = `/proc/${pid}/${what}`;
-  if (code === 'ENOENT' || code === 'ESRCH') return new InputError(file, 0, `no process with PID ${pid}`);
+  const file = `${root}/${pid}/${what}`;
+  if (code === 'ENOENT') return new InputError(file, 0, `no process with PID ${pid}`);
+  if (code === 'ESRCH') return new InputError(file, 0, `PID ${pid} has no user memory to read (it exited, or it is a kernel thread)`);
   if (code === 'EACCES' || code === 'EPERM') {
     return new InputError(file, 0, `permission denied: reading another process's memory needs ptrace rights (same user and kernel.yama.ptrace_scope 0, or root)`);
   }
@@ -62,20 +88,25 @@ function procError(pid: number, what: string, e: unknown): InputError {
 
 /** Writes the snapshot; returns the number of pages captured. */
 export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promise<number> {
+  const root = o.procRoot ?? '/proc';
+  const { comm, kernelThread } = await processStat(root, o.pid);
+  if (kernelThread) {
+    throw new InputError(`${root}/${o.pid}/stat`, 0, `PID ${o.pid} (${comm}) is a kernel thread: it has no user memory to snapshot`);
+  }
   let maps: Mapping[];
   try {
-    maps = parseMaps(await readFile(`/proc/${o.pid}/maps`, 'utf8'));
+    maps = parseMaps(await readFile(`${root}/${o.pid}/maps`, 'utf8'));
   } catch (e) {
-    throw procError(o.pid, 'maps', e);
+    throw procError(root, o.pid, 'maps', e);
   }
   let pagemap;
   let mem;
   try {
-    pagemap = await open(`/proc/${o.pid}/pagemap`, 'r');
-    mem = await open(`/proc/${o.pid}/mem`, 'r');
+    pagemap = await open(`${root}/${o.pid}/pagemap`, 'r');
+    mem = await open(`${root}/${o.pid}/mem`, 'r');
   } catch (e) {
     await pagemap?.close();
-    throw procError(o.pid, pagemap ? 'mem' : 'pagemap', e);
+    throw procError(root, o.pid, pagemap ? 'mem' : 'pagemap', e);
   }
   const vpns: number[] = [];
   try {
@@ -89,7 +120,7 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
         try {
           got = await pagemap.read(entries, 0, n * 8, vpn * 8);
         } catch (e) {
-          throw procError(o.pid, 'pagemap', e);
+          throw procError(root, o.pid, 'pagemap', e);
         }
         for (let i = 0; i < got.bytesRead / 8; i++) {
           if (entries.readUInt32LE(i * 8 + 4) & 0x80000000) present.push(vpn + i);
@@ -99,8 +130,8 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
     // 2. an even sample across the address space when there are too many
     const step = Math.max(1, present.length / o.maxPages);
     w.comment(
-      `snapshot of PID ${o.pid}: ${Math.min(present.length, o.maxPages)} of ${present.length} present pages of ` +
-        `private-writable and shared-anonymous mappings, then ${o.ops} ${o.pattern} reads`,
+      `snapshot of PID ${o.pid} (${comm}): ${Math.min(present.length, o.maxPages)} of ${present.length} present pages of ` +
+        `private-writable and shared-anonymous mappings${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads`,
     );
     // 3. their bytes
     const page = Buffer.alloc(PAGE_SIZE);
@@ -112,7 +143,7 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EIO' || code === 'EFAULT') continue;
-        throw procError(o.pid, 'mem', e);
+        throw procError(root, o.pid, 'mem', e);
       }
       w.write(1, vpn, page);
       vpns.push(vpn);
@@ -122,7 +153,13 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
     await pagemap.close();
     await mem.close();
   }
-  if (vpns.length === 0) throw new InputError(`/proc/${o.pid}/pagemap`, 0, `no present, swappable page found in PID ${o.pid}`);
+  if (vpns.length === 0) throw new InputError(`${root}/${o.pid}/pagemap`, 0, `no present, swappable page found in PID ${o.pid} (${comm})`);
+  if (o.pageout) {
+    for (const vpn of vpns) {
+      w.pageout(1, vpn);
+      if (w.wantsFlush) await w.flush();
+    }
+  }
   const rng = new Rng(o.seed);
   const zipf = o.pattern === 'zipf' ? new Zipf(vpns.length, 1.0, rng) : null;
   const order = [...vpns];

@@ -10,9 +10,13 @@
  *   dup    pages faulted back in and rewritten while still in the swap
  *          cache; with --swapcache-write keep their next eviction stores to
  *          the same slot again (duplicate stores)
+ *   pageout  every page written, then paged out in address order with `o`
+ *          (MADV_PAGEOUT, as the kernel experiments do), then read back in
+ *          Zipf order
  *
  * `pages` is the number of distinct pages written up front, `ops` the number
- * of accesses that follow.
+ * of accesses (w, r, f, x records) that follow — exactly, for every
+ * workload: a process started later counts its writes among them.
  */
 import { PAGE_SIZE } from '../../page.js';
 import type { TraceWriter } from '../writer.js';
@@ -31,17 +35,31 @@ export interface Workload {
   generate(w: TraceWriter, p: GenParams): Promise<void>;
 }
 
-/** Writes page content and remembers each page's kind. */
+/** Writes page content, remembers each page's kind, and counts the accesses after the initial writes. */
 class Emitter {
   readonly rng: Rng;
   private readonly page = new Uint8Array(PAGE_SIZE);
   private readonly kinds = new Map<string, ContentKind>();
+  /** Accesses emitted since `startOps`, and the budget of them. */
+  accesses = 0;
+  private budget = Infinity;
 
   constructor(
     readonly w: TraceWriter,
     seed: number,
   ) {
     this.rng = new Rng(seed);
+  }
+
+  /** The initial writes are done: from now on `ops` accesses, no more. */
+  startOps(ops: number): void {
+    this.accesses = 0;
+    this.budget = ops;
+  }
+
+  /** Room for another access? */
+  get more(): boolean {
+    return this.accesses < this.budget;
   }
 
   private key(as: number, vpn: number): string {
@@ -55,22 +73,32 @@ class Emitter {
     this.kinds.set(k, kind);
     fillPage(this.page, kind, this.rng);
     this.w.write(as, vpn, this.page);
+    this.accesses++;
     if (this.w.wantsFlush) await this.w.flush();
   }
 
   async read(as: number, vpn: number): Promise<void> {
     this.w.read(as, vpn);
+    this.accesses++;
     if (this.w.wantsFlush) await this.w.flush();
   }
 
   free(as: number, vpn: number): void {
     this.kinds.delete(this.key(as, vpn));
     this.w.free(as, vpn);
+    this.accesses++;
   }
 
   exit(as: number, vpns: Iterable<number>): void {
     for (const vpn of vpns) this.kinds.delete(this.key(as, vpn));
     this.w.exit(as);
+    this.accesses++;
+  }
+
+  /** A page-out (not an access). */
+  async pageout(as: number, vpn: number): Promise<void> {
+    this.w.pageout(as, vpn);
+    if (this.w.wantsFlush) await this.w.flush();
   }
 }
 
@@ -108,17 +136,19 @@ const mixed: Workload = {
     const spawn = async (count: number): Promise<Proc> => {
       const as = nextAs++;
       const vpns = regionVpns(as, Math.max(1, count));
-      for (const vpn of vpns) await e.write(as, vpn);
+      for (const vpn of vpns) if (e.more) await e.write(as, vpn);
       const hot = shuffle([...vpns], rng).slice(0, Math.max(1, Math.floor(vpns.length / 5)));
       return { as, vpns, live: new Set(vpns), hot };
     };
     w.comment(`mixed: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const procs: Proc[] = [];
     for (const share of shares) procs.push(await spawn(Math.floor(p.pages * share)));
-    const exitsAt = new Set([Math.floor(p.ops / 2), Math.floor((p.ops * 3) / 4)]);
-    for (let op = 0; op < p.ops; op++) {
-      if (exitsAt.has(op)) {
-        // the smallest process exits; a new one of the same size starts
+    e.startOps(p.ops);
+    const exitsAt = [Math.floor(p.ops / 2), Math.floor((p.ops * 3) / 4)];
+    while (e.more) {
+      if (exitsAt.length > 0 && e.accesses >= exitsAt[0]) {
+        exitsAt.shift();
+        // the smallest process exits; a new one of the same size starts (its writes count as accesses)
         const i = procs.reduce((best, q, j) => (q.vpns.length < procs[best].vpns.length ? j : best), 0);
         const gone = procs[i];
         e.exit(gone.as, gone.live);
@@ -151,7 +181,8 @@ const scan: Workload = {
     w.comment(`scan: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
-    for (let op = 0; op < p.ops; op++) {
+    e.startOps(p.ops);
+    for (let op = 0; e.more; op++) {
       const vpn = vpns[op % vpns.length];
       if (e.rng.chance(0.1)) await e.write(1, vpn);
       else await e.read(1, vpn);
@@ -173,7 +204,8 @@ const zipf: Workload = {
     for (const [as, vpn] of pages) await e.write(as, vpn);
     const byRank = shuffle([...pages], e.rng);
     const z = new Zipf(byRank.length, 1.0, e.rng);
-    for (let op = 0; op < p.ops; op++) {
+    e.startOps(p.ops);
+    while (e.more) {
       const [as, vpn] = byRank[z.next()];
       if (e.rng.chance(0.2)) await e.write(as, vpn);
       else await e.read(as, vpn);
@@ -189,14 +221,31 @@ const dup: Workload = {
     w.comment(`dup: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
+    e.startOps(p.ops);
     // Walk the pages oldest first: each is swapped out by now, so the read
     // faults it into the swap cache and the write dirties it there.
-    for (let op = 0; op + 1 < p.ops; op += 2) {
-      const vpn = vpns[(op / 2) % vpns.length];
+    for (let i = 0; e.more; i++) {
+      const vpn = vpns[i % vpns.length];
       await e.read(1, vpn);
-      if (e.rng.chance(0.5)) await e.write(1, vpn);
+      if (e.more && e.rng.chance(0.5)) await e.write(1, vpn);
     }
   },
 };
 
-export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup };
+const pageout: Workload = {
+  describe: 'every page written, paged out in address order (o records, as MADV_PAGEOUT), then read back in Zipf order',
+  defaults: { pages: 4096, ops: 8192 },
+  async generate(w, p) {
+    const e = new Emitter(w, p.seed);
+    w.comment(`pageout: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const vpns = regionVpns(1, p.pages);
+    for (const vpn of vpns) await e.write(1, vpn);
+    for (const vpn of vpns) await e.pageout(1, vpn);
+    e.startOps(p.ops);
+    const byRank = shuffle([...vpns], e.rng);
+    const z = new Zipf(byRank.length, 1.0, e.rng);
+    while (e.more) await e.read(1, byRank[z.next()]);
+  },
+};
+
+export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup, pageout };
