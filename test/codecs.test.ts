@@ -33,7 +33,7 @@ function samples(): [string, Uint8Array][] {
   ];
 }
 
-const NAMES = ['lz4', 'deflate', 'deflate:1', 'deflate:9', 'zstd', 'zstd:1', 'zstd:19', 'lzo', 'lzo-rle', 'lz4hc', 'lz4hc:3', 'zlib-deflate', 'zlib-deflate:9', 'brotli', 'brotli:11', 'deflate-kernel'];
+const NAMES = ['lz4', 'lz4-kernel', 'deflate', 'deflate:1', 'deflate:9', 'zstd', 'zstd:1', 'zstd:19', 'lzo', 'lzo-rle', 'lz4hc', 'lz4hc:3', 'zlib-deflate', 'zlib-deflate:9', 'brotli', 'brotli:11', 'deflate-kernel'];
 
 describe('codecs', () => {
   for (const name of NAMES) {
@@ -140,6 +140,19 @@ describe('the kernel codecs: lzo, lzo-rle, deflate-kernel', () => {
     expect(() => lzoDecompress(extra, out)).toThrow(/after the end/);
   });
 
+  it('lz4-kernel blocks decode with lz4_flex, and differ from lz4_flex’s own on real-looking pages', () => {
+    let differ = 0;
+    for (const [kind, p] of samples()) {
+      const block = createCodec('lz4-kernel').compress(p);
+      const framed = new Uint8Array(block.length + 4);
+      new DataView(framed.buffer).setUint32(0, PAGE_SIZE, true);
+      framed.set(block, 4);
+      expect(lz4.decompress(framed), kind).toEqual(p);
+      if (!Buffer.from(block).equals(Buffer.from(createCodec('lz4').compress(p)))) differ++;
+    }
+    expect(differ).toBeGreaterThan(0);
+  });
+
   it('report the kernel call into one page failing: lzo by its reserved room, deflate at 4096 bytes and over', () => {
     const random = page(77);
     const lzo = compressPage(createCodec('lzo'), random);
@@ -148,7 +161,9 @@ describe('the kernel codecs: lzo, lzo-rle, deflate-kernel', () => {
     const deflate = compressPage(createCodec('deflate-kernel'), random);
     expect(deflate.block.length).toBeGreaterThanOrEqual(PAGE_SIZE);
     expect(deflate.fits).toBe(false);
+    expect(compressPage(createCodec('lz4-kernel'), random).fits).toBe(false);
     for (const [kind, p] of samples().slice(0, 5)) {
+      expect(compressPage(createCodec('lz4-kernel'), p).fits, kind).toBe(true);
       expect(compressPage(createCodec('lzo'), p).fits, kind).toBe(true);
       expect(compressPage(createCodec('deflate-kernel'), p).fits, kind).toBe(true);
     }

@@ -27,6 +27,7 @@ describe.skipIf(!referencePresent)('the kernel codecs give the kernel’s compre
   it.each([
     ['lzo', 'lzo'],
     ['lzo-rle', 'lzo-rle'],
+    ['lz4-kernel', 'lz4'],
     ['deflate-kernel', 'deflate'],
   ])('%s (column %s of linux-6.1-compressed-lengths.tsv), and fails where the kernel’s one-page call failed', (name, column) => {
     const want = kernelLengths('6.1', column);
@@ -42,8 +43,8 @@ describe.skipIf(!referencePresent)('the kernel codecs give the kernel’s compre
     });
   });
 
-  it('6.12’s lzo and lzo-rle are 6.1’s', () => {
-    for (const column of ['lzo', 'lzo-rle']) expect(kernelLengths('6.12', column)).toEqual(kernelLengths('6.1', column));
+  it('6.12’s lzo, lzo-rle and lz4 are 6.1’s', () => {
+    for (const column of ['lzo', 'lzo-rle', 'lz4']) expect(kernelLengths('6.12', column)).toEqual(kernelLengths('6.1', column));
   });
 });
 
@@ -55,8 +56,8 @@ describe.skipIf(!referencePresent)('Linux 6.1 zswap (Debian 12, 6.1.192): exact 
   });
 
   // our kernel codecs give the kernel's lengths, so the whole pipeline matches too
-  it.each(runs('6.1').filter((r) => ['lzo', 'lzo-rle', 'deflate'].includes(r.compressor)).map((r) => [r.tag, r]))('%s, with our own kernel codec', (_tag, run) => {
-    const codec = createCodec(run.compressor === 'deflate' ? 'deflate-kernel' : run.compressor);
+  it.each(runs('6.1').filter((r) => ['lzo', 'lzo-rle', 'lz4', 'deflate'].includes(r.compressor)).map((r) => [r.tag, r]))('%s, with our own kernel codec', (_tag, run) => {
+    const codec = createCodec({ deflate: 'deflate-kernel', lz4: 'lz4-kernel' }[run.compressor] ?? run.compressor);
     expect(firstDifference(replayPageouts(referenceMachine(run, codec), pages), run.perPage!)).toBeNull();
   });
 });

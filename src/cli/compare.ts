@@ -17,17 +17,23 @@ import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
 import { ZPOOLS } from '../mm/pools/zpool.js';
 import { DEFAULT_KERNEL, PROFILES } from '../mm/profiles.js';
-import { buildSettings, parseChoice, parseInteger, parseKernel, parseList, parseZpool, type MachineOptions } from './options.js';
+import { UsageError } from '../errors.js';
+import { buildSettings, parseChoice, parseInteger, parseKernel, parseList, parseSwapLayout, parseZpool, type MachineOptions } from './options.js';
 import type { RunSettings } from '../sim/simulate.js';
 import { replayConfigurations } from './run.js';
 
 function labelOf(s: RunSettings): string {
-  return s.machine.zswapEnabled ? `${s.compressor} ${s.machine.zpool} ${s.machine.max_pool_percent}% k${s.machine.kernel}` : 'baseline';
+  const m = s.machine;
+  if (m.noBackend) return 'baseline';
+  const zram = (m.zram ?? []).filter((z) => z !== null);
+  const parts = [m.zswapEnabled ? `${s.compressor} ${m.zpool} ${m.max_pool_percent}%` : null, zram.length > 0 ? `zram ${zram.map((z) => z!.algorithm).join('+')}` : null];
+  return `${parts.filter((p) => p !== null).join(' + ')} k${m.kernel}`;
 }
 
 export interface CompareCliOptions extends MachineOptions {
   compressors: string;
   zpools?: string;
+  swaps?: string[];
   csv?: string;
   html?: string;
   json?: boolean;
@@ -42,18 +48,40 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
   // every zpool must exist in every kernel compared: a profile without it is refused by name, not skipped
   const zpools = opts.zpools === undefined ? null : parseList(opts.zpools, '--zpools', (z) => parseChoice(z, '--zpools', ZPOOLS));
   for (const kernel of kernels) for (const z of zpools ?? []) parseZpool(z, kernel, '--zpools');
-  const configs = [];
+  // --swaps: device layouts compared side by side (each written as --swap is)
+  if (opts.swaps !== undefined && opts.swap !== undefined) throw new UsageError('--swap and --swaps cannot be used together: give the layouts to compare with --swaps');
+  const layouts = opts.swaps ?? [opts.swap ?? '256M'];
+  if (layouts.length === 0) throw new UsageError('--swaps: the list of layouts is empty');
+  const seen = new Set<string>();
+  for (const l of layouts) {
+    parseSwapLayout(l, '--swaps');
+    if (seen.has(l)) throw new UsageError(`--swaps: '${l}' is listed twice`);
+    seen.add(l);
+  }
+  const configs: RunSettings[] = [];
   for (const kernel of kernels) {
-    for (const zpool of zpools ?? [PROFILES[kernel].zpools[0]]) {
-      for (const maxPoolPercent of limits) {
-        for (const compressor of compressors) {
-          configs.push(buildSettings({ ...opts, kernel, zpool, maxPoolPercent, compressor }, trace));
+    for (const swap of layouts) {
+      const hasZram = parseSwapLayout(swap, '--swaps').some((d) => d.zram);
+      const zswapOn = opts.zswap === undefined ? !hasZram : opts.zswap === 'on';
+      // a layout without zswap has no zpool or pool limit to vary; a fixed --zram-algorithm no compressor either
+      const pools = zswapOn ? (zpools ?? [PROFILES[kernel].zpools[0]]) : [undefined];
+      const limitsHere = zswapOn ? limits : [limits[0]];
+      const compressorsHere = zswapOn || opts.zramAlgorithm === undefined ? compressors : [compressors[0]];
+      for (const zpool of pools) {
+        for (const maxPoolPercent of limitsHere) {
+          for (const compressor of compressorsHere) {
+            // the compressor of whatever compresses: zswap's, and the zram devices' unless --zram-algorithm sets them
+            const zramAlgorithm = hasZram ? (opts.zramAlgorithm ?? compressor) : undefined;
+            configs.push(buildSettings({ ...opts, kernel, zpool, maxPoolPercent, compressor, swap, zramAlgorithm }, trace));
+          }
         }
       }
     }
   }
-  const baseline = buildSettings({ ...opts, kernel: kernels[0], zpool: zpools?.[0], compressor: compressors[0], maxPoolPercent: limits[0] }, trace);
-  baseline.machine.zswapEnabled = false;
+  // the baseline compresses nothing: the first layout's devices as plain disks, no zswap
+  const plain = parseSwapLayout(layouts[0], '--swaps').map((d) => `${d.pages}p`).join(',');
+  const baseline = buildSettings({ ...opts, kernel: kernels[0], zpool: zpools?.[0], compressor: compressors[0], maxPoolPercent: limits[0], swap: plain, zramAlgorithm: undefined, zramMemLimit: undefined, zswap: 'off' }, trace);
+  baseline.machine.noBackend = true;
 
   // One read of the trace feeds every configuration; one pool serves them all.
   const all = [baseline, ...configs];

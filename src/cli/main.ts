@@ -20,7 +20,7 @@ import { compareCommand, type CompareCliOptions } from './compare.js';
 export function addMachineOptions(cmd: Command, withCompressor = true): Command {
   cmd
     .option('--ram <size>', 'RAM of the simulated machine (K, M, G, p suffixes)', '64M')
-    .option('--swap <sizes>', 'swap devices, comma-separated sizes', '256M')
+    .option('--swap <sizes>', 'swap devices, comma-separated sizes; zram:SIZE makes a zram device', '256M')
     .option('--swap-prio <prios>', 'device priorities, one per device (default -1, -2, …)')
     .option('--kernel <version>', 'kernel profile: 3.11, 5.10, 6.1, 6.12 or 6.18 (default 6.12)');
   if (withCompressor) cmd.option('--compressor <name>', 'lz4, lzo, lzo-rle, zstd[:LEVEL], deflate[:LEVEL], deflate-kernel, … (see README)', 'lz4');
@@ -35,6 +35,9 @@ export function addMachineOptions(cmd: Command, withCompressor = true): Command 
     .option('--zeromap <on|off>', 'zero pages go to the swap zeromap (6.12+; profile default)')
     .option('--exclusive-loads <on|off>', 'a zswap load frees the entry (profile default)')
     .option('--shrink-worker-pace <n|sync>', 'writebacks the 6.12+ shrink worker does per trace record (default 8)')
+    .option('--zswap <on|off>', 'zswap in front of the swap devices (default: off beside a zram device, else on)')
+    .option('--zram-algorithm <names>', 'the zram devices\' compressor, or one per zram device (default lzo-rle)')
+    .option('--zram-mem-limit <sizes>', 'the zram devices\' mem_limit, or one per zram device (default 0: none)')
     .option('--swapcache-write <mode>', 'free or keep the slot of a swap-cache page on write', 'free')
     .option('--reclaim-batch <n>', 'pages evicted per reclaim batch', '32')
     .option('--reclaim <policy>', 'victim selection: lru', 'lru')
@@ -71,6 +74,7 @@ function build(io: CliIo, result: { code: number }): Command {
   )
     .requiredOption('--compressors <list>', 'comma-separated compressors, e.g. lz4,zstd,deflate')
     .option('--zpools <list>', "comma-separated zpools (default: the profile's)")
+    .option('--swaps <layouts...>', 'device layouts to compare, each as --swap takes it (e.g. 256M zram:64M zram:64M,256M)')
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (trace: string, opts: CompareCliOptions) => {

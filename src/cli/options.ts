@@ -11,6 +11,7 @@ import type { FrontswapDupMode } from '../mm/frontswap.js';
 import { ZPOOLS, type ZpoolName } from '../mm/pools/zpool.js';
 import { DEFAULT_KERNEL, KERNELS, PROFILES, type KernelProfile } from '../mm/profiles.js';
 import type { MachineConfig, SwapcacheWrite } from '../mm/replay.js';
+import type { ZramConfig } from '../mm/zram.js';
 import { MAX_SWAP_SLOTS } from '../mm/swapfile.js';
 import type { DuplicatePolicy, LimitPolicy } from '../mm/zswap.js';
 import { PAGE_SIZE } from '../page.js';
@@ -106,6 +107,9 @@ export interface MachineOptions {
   poolInRam?: string;
   threads?: string;
   checkInvariants?: boolean;
+  zswap?: string;
+  zramAlgorithm?: string;
+  zramMemLimit?: string;
 }
 
 export { KERNELS };
@@ -139,10 +143,9 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
   const profile = PROFILES[kernel];
   const direct = !profile.frontswap;
   const ramPages = parsePages(o.ram ?? '64M', '--ram');
-  const swapSizes = parseList(o.swap ?? '256M', '--swap', (s) => parsePages(s, '--swap'), null);
-  for (const pages of swapSizes) {
-    if (pages < 1) throw new UsageError(`--swap: a device needs at least one page (slot 0 holds the swap header)`);
-  }
+  const devices = parseSwapLayout(o.swap ?? '256M', '--swap');
+  const swapSizes = devices.map((d) => d.pages);
+  const zram = zramConfigs(devices, o, kernel);
   let swapPrio: number[];
   if (o.swapPrio === undefined) swapPrio = swapSizes.map((_, i) => -1 - i);
   else {
@@ -202,9 +205,58 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
     reclaimBatch: o.reclaimBatch === undefined ? 32 : parseInteger(o.reclaimBatch, '--reclaim-batch', 1, MAX_PAGES),
     poolInRam: o.poolInRam === undefined ? true : parseOnOff(o.poolInRam, '--pool-in-ram'),
     checkInvariants: o.checkInvariants === true,
-    zswapEnabled: true,
+    // zswap is off by default beside a zram device (SPEC §12.1)
+    zswapEnabled: o.zswap === undefined ? zram.every((z) => z === null) : parseOnOff(o.zswap, '--zswap'),
+    zram,
   };
   return { machine, compressor, threads };
+}
+
+export interface SwapDeviceSpec {
+  pages: number;
+  zram: boolean;
+}
+
+/** `--swap SIZE[,SIZE…]`, an item `zram:SIZE` making that device a zram disk of that disksize (SPEC §12.1). */
+export function parseSwapLayout(value: string, option: string): SwapDeviceSpec[] {
+  return parseList(
+    value,
+    option,
+    (item) => {
+      const zram = item.startsWith('zram:');
+      const pages = parsePages(zram ? item.slice(5) : item, option);
+      if (pages < 1) throw new UsageError(`${option}: a device needs at least one page (slot 0 holds the swap header)`);
+      return { pages, zram };
+    },
+    null,
+  );
+}
+
+/** One value per zram device: a single value applies to all, a list needs one per device (in --swap order). */
+function perZramDevice<T>(value: string, option: string, count: number, parse: (item: string) => T): T[] {
+  const items = parseList(value, option, parse, null);
+  if (items.length === 1) return Array.from({ length: count }, () => items[0]);
+  if (items.length !== count) throw new UsageError(`${option}: ${items.length} values for ${count} zram devices (give one, or one per zram device)`);
+  return items;
+}
+
+/** The zram devices of a layout (SPEC §12.1), with --zram-algorithm and --zram-mem-limit. */
+function zramConfigs(devices: SwapDeviceSpec[], o: MachineOptions, kernel: KernelProfile): (ZramConfig | null)[] {
+  const count = devices.filter((d) => d.zram).length;
+  if (count === 0) {
+    if (o.zramAlgorithm !== undefined) throw new UsageError('--zram-algorithm needs a zram device in --swap (an item zram:SIZE)');
+    if (o.zramMemLimit !== undefined) throw new UsageError('--zram-mem-limit needs a zram device in --swap (an item zram:SIZE)');
+    return devices.map(() => null);
+  }
+  if (kernel === '3.11' || kernel === '5.10') refuse('--swap', 'zram:…', kernel, 'zram is modelled for 6.1, 6.12 and 6.18');
+  const algorithms = perZramDevice(o.zramAlgorithm ?? 'lzo-rle', '--zram-algorithm', count, (a) => parseCodecName(a, '--zram-algorithm').canonical);
+  const limits = perZramDevice(o.zramMemLimit ?? '0', '--zram-mem-limit', count, (v) => Math.ceil(parseSize(v, '--zram-mem-limit') / PAGE_SIZE));
+  let i = 0;
+  return devices.map((d) => {
+    if (!d.zram) return null;
+    const k = i++;
+    return { disksizePages: d.pages, algorithm: algorithms[k], limitPages: limits[k] };
+  });
 }
 
 export type { LimitPolicy };

@@ -8,6 +8,7 @@ import type { Codec } from './codec.js';
 import { DeflateCodec } from './deflate.js';
 import { Lz4Codec } from './lz4.js';
 import { KernelDeflateCodec } from './kernel-deflate.js';
+import { KernelLz4Codec } from './lz4-kernel.js';
 import { KernelLzoCodec } from './lzo.js';
 import { Lz4hcCodec, ZstdCodec } from './native.js';
 import { BrotliCodec, ZlibDeflateCodec } from './zlib.js';
@@ -21,6 +22,7 @@ interface CodecSpec {
 
 export const CODECS: Record<string, CodecSpec> = {
   lz4: { make: () => new Lz4Codec(), describe: 'lz4-wasm-nodejs 0.9.2 (lz4_flex, WebAssembly), raw LZ4 block' },
+  'lz4-kernel': { make: () => new KernelLz4Codec(), describe: "the kernel's LZ4_compress_default (lib/lz4), our own implementation" },
   deflate: {
     levels: { min: 0, max: 9, default: 6 },
     make: (level) => new DeflateCodec(level),

@@ -35,16 +35,18 @@
  * identical whatever was predicted.
  */
 import type { Codec, CompressedPage } from '../compress/codec.js';
+import { createCodec } from '../compress/registry.js';
 import { DuplicateStoreBug, InternalError, OutOfResourcesError } from '../errors.js';
 import type { TraceRecord } from '../trace/format.js';
 import { ZERO_CONTENT, type Content } from './content.js';
-import { Frontswap, type FrontswapDupMode } from './frontswap.js';
+import { Frontswap, type FrontswapDupMode, type FrontswapOps } from './frontswap.js';
 import { Link, List } from './list.js';
 import type { ZpoolName } from './pools/zpool.js';
 import { PROFILES, headerLength, type KernelProfile, type Profile } from './profiles.js';
 import { SparseBytes } from './sparse.js';
 import { SWAP_HAS_CACHE, SwapSpace, type SwapHost } from './swapfile.js';
 import { InProcessVerifier, type DecompressCheck, type LoadSite, type LoadSource, type LoadWhen, type Verifier } from './verify.js';
+import { ZramDevice, type ZramConfig } from './zram.js';
 import { Zswap, type DuplicatePolicy, type LimitPolicy, type ZswapHost } from './zswap.js';
 
 export type SwapcacheWrite = 'free' | 'keep';
@@ -70,8 +72,12 @@ export interface MachineConfig {
   reclaimBatch: number;
   poolInRam: boolean;
   checkInvariants: boolean;
-  /** false: no zswap at all (the no-zswap baseline of `compare`). */
+  /** zswap on; off: disabled (a frontswap-era kernel still registers it and counts failed stores). */
   zswapEnabled: boolean;
+  /** No frontswap backend registered at all (the no-zswap baseline of `compare`). */
+  noBackend?: boolean;
+  /** Per swap type: a zram device's configuration, or null for a disk. */
+  zram?: (ZramConfig | null)[];
   /** Name of the trace, for messages. */
   traceName: string;
 }
@@ -150,6 +156,8 @@ function formatHistory(h: readonly (number | Page | null)[]): string[] {
 export class Page {
   state = RESIDENT;
   dirty = true;
+  /** In the swap cache but no longer mapped: a zram write failed (SPEC §12.6); the PTE still holds the swap entry. */
+  unmapped = false;
   /** Swap slot, or type −1. */
   type = -1;
   offset = 0;
@@ -201,6 +209,10 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private readonly deviceCopy: Map<number, Content>[];
   /** si->zeromap (6.12+). */
   private readonly zeromaps: SparseBytes[];
+  /** The zram device behind each swap type, or null for a disk. */
+  readonly zrams: (ZramDevice | null)[];
+  /** Consecutive reclaim attempts that freed nothing (failed zram writes). */
+  private failedEvictions = 0;
   resident = 0;
   /** Trace line of the record being replayed. */
   line = 0;
@@ -215,6 +227,8 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   constructor(
     readonly config: MachineConfig,
     readonly codec: Codec,
+    /** Codecs by name, for zram devices' algorithms. */
+    codecFor: (name: string) => Codec = createCodec,
   ) {
     this.profile = PROFILES[config.kernel];
     const p = this.profile;
@@ -244,15 +258,38 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this,
       this,
     );
-    this.frontswap = p.frontswap ? new Frontswap(config.zswapEnabled ? this.zswap : null, config.frontswapDup ?? 'invalidate-first') : null;
+    this.frontswap = p.frontswap ? new Frontswap(this.frontswapBackend(), config.frontswapDup ?? 'invalidate-first') : null;
     this.owners = config.swapSlots.map(() => new Map());
     this.deviceCopy = config.swapSlots.map(() => new Map());
     this.zeromaps = config.swapSlots.map((n) => new SparseBytes(n));
+    this.zrams = config.swapSlots.map((_, type) => {
+      const z = config.zram?.[type] ?? null;
+      return z === null ? null : new ZramDevice(type, z, codecFor(z.algorithm), p.chain ?? 8, config.kernel === '6.1' ? 2 : 1);
+    });
     config.swapSlots.forEach((n, type) => {
       if (this.frontswap !== null) this.frontswap.init(type, n);
       else this.zswap.init(type);
     });
     this.history = config.duplicate === 'bug' ? new Map() : null;
+  }
+
+  /**
+   * What frontswap calls: zswap; a disabled zswap, which frontswap still has
+   * registered in 5.10 and 6.1 (every store fails, counted by frontswap
+   * only); or nothing (3.11 registers no backend when zswap is off, and the
+   * baseline of `compare` has none).
+   */
+  private frontswapBackend(): FrontswapOps | null {
+    const c = this.config;
+    if (c.zswapEnabled) return this.zswap;
+    if (c.noBackend || c.kernel === '3.11') return null;
+    return {
+      init: () => {},
+      store: () => -19, // -ENODEV
+      load: () => null,
+      invalidatePage: () => {},
+      invalidateArea: () => {},
+    };
   }
 
   /** Hands the real decompressions to another verifier (the worker pool's). */
@@ -276,6 +313,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
           this.space(rec.as).set(rec.vpn, fresh);
         } else {
           if (page.state === SWAPPED) this.fault(page);
+          else if (page.unmapped) this.minorFault(page, true);
           this.writeResident(page, rec.content);
         }
         break;
@@ -285,7 +323,10 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         const page = this.lookup(rec.as, rec.vpn);
         if (page === undefined) this.vm.zero_page_reads++;
         else if (page.state === SWAPPED) this.fault(page);
-        else this.lru.moveToHead(page.lru);
+        else {
+          if (page.unmapped) this.minorFault(page, false);
+          this.lru.moveToHead(page.lru);
+        }
         break;
       }
       case 'f': {
@@ -313,7 +354,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         if (page === undefined || page.state !== RESIDENT) this.vm.pageout_skipped++;
         else {
           this.vm.pageouts++;
-          this.evict(page, true);
+          if (this.evict(page, true)) this.failedEvictions = 0;
         }
         break;
       }
@@ -357,6 +398,10 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     this.vm.major_faults++;
     this.io.swapins++;
     const { type, offset } = page;
+    if (this.zrams[type] !== null) {
+      this.faultSynchronous(page);
+      return;
+    }
     this.swap.addCache(type, offset);
     const got = this.loadSlot(type, offset);
     this.noteHistory(type, offset, got.source === 'device' ? SlotEvent.swapinDevice : SlotEvent.swapinZswap);
@@ -369,6 +414,50 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     this.lru.addHead(page.lru);
     this.swap.entryFree(type, offset, 1); // swap_free: the PTE now maps the page
     if (this.swap.vmSwapFull()) this.deleteFromSwapCache(page); // try_to_free_swap
+  }
+
+  /**
+   * do_swap_page on a SWP_SYNCHRONOUS_IO device (zram) with a swap count of
+   * 1: read without the swap cache, then free the slot at once (SPEC §12.6).
+   * zswap's entry is not freed by the load (the folio is not in the swap
+   * cache) but goes with the slot.
+   */
+  private faultSynchronous(page: Page): void {
+    const { type, offset } = page;
+    let got: Resolved | null = null;
+    if (this.frontswap !== null) {
+      const hit = this.frontswap.load(type, offset);
+      if (hit !== null) got = { content: hit.content, source: 'zswap', block: hit.block, exclusive: false };
+    } else if (this.zeromaps[type].get(offset) !== 0) {
+      this.io.swpin_zero++;
+      got = { content: ZERO_CONTENT, source: 'zeromap', block: null, exclusive: false };
+    } else if (this.config.zswapEnabled) {
+      const hit = this.zswap.loadDirect(type, offset, false);
+      if (hit !== null) got = { content: hit.content, source: 'zswap', block: hit.block, exclusive: false };
+    }
+    if (got === null) {
+      this.io.pswpin++;
+      got = this.readZram(type, offset);
+    }
+    this.verify.loads_checked++;
+    this.checkLoad(page, got, 'fault');
+    page.content = got.content;
+    page.state = RESIDENT;
+    this.resident++;
+    this.lru.addHead(page.lru);
+    this.releaseSlot(page, 1); // swap_free_nr: the slot goes at once
+    page.dirty = true;
+  }
+
+  /**
+   * The next access to a page whose zram write failed: a minor fault through
+   * the swap cache maps it again (no load). A read frees the slot only when
+   * swap is more than half full; a write goes on to §3 step 2.
+   */
+  private minorFault(page: Page, write: boolean): void {
+    page.unmapped = false;
+    this.swap.entryFree(page.type, page.offset, 1); // the PTE maps the page again
+    if (!write && this.swap.vmSwapFull()) this.deleteFromSwapCache(page);
   }
 
   /** swap_readpage: what the slot gives, counting as a fault's load does. */
@@ -396,6 +485,10 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     if (page.state === RESIDENT) {
       this.lru.remove(page.lru);
       this.resident--;
+      if (page.unmapped) {
+        page.unmapped = false;
+        this.swap.entryFree(page.type, page.offset, 1);
+      }
       if (page.type >= 0) this.releaseSlot(page, SWAP_HAS_CACHE);
     } else {
       this.releaseSlot(page, 1);
@@ -418,9 +511,12 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
 
   // ---- frames and reclaim -------------------------------------------------
 
-  /** Frames held by compressed pools (with --pool-in-ram on). */
+  /** Frames held by compressed pools — zswap's and every zram device's (with --pool-in-ram on). */
   poolFrames(): number {
-    return this.config.poolInRam ? this.zswap.pool.pages : 0;
+    if (!this.config.poolInRam) return 0;
+    let frames = this.zswap.pool.pages;
+    for (const z of this.zrams) if (z !== null) frames += z.pool.pages;
+    return frames;
   }
 
   private hasFreeFrame(): boolean {
@@ -433,7 +529,13 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       if (this.resident === 0) {
         throw new OutOfResourcesError(
           `out of memory at ${this.config.traceName}:${this.line}: no free frame among ${this.config.ramPages} RAM pages — ` +
-            `the compressed pool holds ${this.poolFrames()} and no resident page is left to evict`,
+            `the compressed pools hold ${this.poolFrames()} and no resident page is left to evict`,
+        );
+      }
+      if (this.failedEvictions >= this.resident) {
+        throw new OutOfResourcesError(
+          `out of memory at ${this.config.traceName}:${this.line}: no free frame among ${this.config.ramPages} RAM pages — ` +
+            `the last ${this.failedEvictions} evictions all failed: every page left in RAM is refused by full zram devices (--zram-mem-limit)`,
         );
       }
       this.reclaimBatch();
@@ -495,22 +597,24 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     for (let i = 0; i < n; i++) {
       const victim = this.lru.tail()!;
       this.vm.evictions++;
-      this.evict(victim, false);
+      if (this.evict(victim, false)) this.failedEvictions = 0;
+      else this.failedEvictions++;
     }
   }
 
   /**
    * shrink_page_list for one page (reclaim) or MADV_PAGEOUT of it (`o`):
    * a clean page with a slot is dropped; any other gets a slot and is
-   * written to it (swap_writepage).
+   * written to it (swap_writepage). False when the page stays in RAM (no
+   * slot for a page-out, or a zram write refused by its memory limit).
    */
-  private evict(page: Page, pageout: boolean): void {
+  private evict(page: Page, pageout: boolean): boolean {
     if (page.dirty || page.type < 0) {
       if (page.type < 0 && !this.allocateSlot(page, pageout)) {
         // MADV_PAGEOUT with no free slot: add_to_swap failed, the folio goes back
         this.vm.pageout_no_swap++;
         this.lru.moveToHead(page.lru);
-        return;
+        return false;
       }
     }
     const ahead = this.prepared.get(page);
@@ -519,19 +623,28 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     this.resident--;
     page.state = SWAPPED;
     const { type, offset } = page;
-    this.swap.duplicate(type, offset); // try_to_unmap: the PTE now holds the entry
+    if (!page.unmapped) this.swap.duplicate(type, offset); // try_to_unmap: the PTE now holds the entry
+    page.unmapped = false;
     if (!page.dirty) {
       // A clean swap-cache page: its copy at the slot is still valid.
       this.swap.entryFree(type, offset, SWAP_HAS_CACHE);
-      return;
+      return true;
     }
-    this.swapWritepage(page, ahead?.content === page.content ? ahead.compressed : null);
+    if (!this.swapWritepage(page, ahead?.content === page.content ? ahead.compressed : null)) {
+      // a failed zram write: redirtied, kept in the swap cache unmapped, back at the MRU end
+      page.state = RESIDENT;
+      page.unmapped = true;
+      this.resident++;
+      this.lru.addHead(page.lru);
+      return false;
+    }
     page.dirty = false;
     this.swap.entryFree(type, offset, SWAP_HAS_CACHE); // the page leaves the swap cache
+    return true;
   }
 
-  /** swap_writepage (6.18 swap_writeout) of an unmapped page in the swap cache. */
-  private swapWritepage(page: Page, compressed: CompressedPage | null): void {
+  /** swap_writepage (6.18 swap_writeout) of an unmapped page in the swap cache; false when its write failed. */
+  private swapWritepage(page: Page, compressed: CompressedPage | null): boolean {
     const { type, offset } = page;
     const content = page.content;
     if (this.frontswap !== null) {
@@ -540,17 +653,17 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this.zswap.prepared = null;
       this.noteHistory(type, offset, ret === 0 ? SlotEvent.storeOk : SlotEvent.storeFailed, ret);
       this.zswap.runQueuedShrink();
+      if (ret !== 0 && !this.writeSlot(type, offset, content)) return false;
       this.io.swapouts++;
-      if (ret !== 0) this.writeDevice(type, offset, content);
-      return;
+      return true;
     }
-    this.io.swapouts++;
     const zeromap = this.zeromaps[type];
     if (this.config.zeromap && content.zero) {
       zeromap.set(offset, 1);
       this.io.swpout_zero++;
+      this.io.swapouts++;
       if (this.zswap.hasEntry(type, offset)) this.verify.stale_zswap_entries++;
-      return;
+      return true;
     }
     zeromap.set(offset, 0);
     if (this.config.zswapEnabled) {
@@ -558,9 +671,14 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       const ok = this.zswap.storeDirect(type, offset, content);
       this.zswap.prepared = null;
       this.noteHistory(type, offset, ok ? SlotEvent.storeOk : SlotEvent.storeFailed, ok ? 0 : -1);
-      if (ok) return;
+      if (ok) {
+        this.io.swapouts++;
+        return true;
+      }
     }
-    this.writeDevice(type, offset, content);
+    if (!this.writeSlot(type, offset, content)) return false;
+    this.io.swapouts++;
+    return true;
   }
 
   /** Gives a page a slot; false when none is free (reclaim: out of swap, status 4; page-out: the caller backs off). */
@@ -599,6 +717,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this.zswap.invalidatePage(type, offset);
     }
     this.deviceCopy[type].delete(offset);
+    this.zrams[type]?.slotFreeNotify(offset);
     this.noteHistory(type, offset, SlotEvent.freed);
   }
 
@@ -608,7 +727,19 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
 
   writeBack(type: number, offset: number, content: Content): void {
     this.noteHistory(type, offset, SlotEvent.writeback);
-    this.writeDevice(type, offset, content);
+    if (this.writeSlot(type, offset, content)) return;
+    // a zram write refused on mem_limit: the data stays in a swap-cache page (SPEC §12.8)
+    const page = this.owners[type].get(offset);
+    if (page === undefined || page.state !== SWAPPED) {
+      throw new InternalError(`zswap wrote back slot ${type}:${offset}, which no swapped page holds, at line ${this.line}`);
+    }
+    page.content = content;
+    page.state = RESIDENT;
+    page.dirty = true;
+    page.unmapped = true;
+    this.swap.addCache(type, offset);
+    this.resident++;
+    this.lru.addHead(page.lru);
   }
 
   writebackSite(type: number, offset: number): LoadSite {
@@ -634,15 +765,26 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
 
   // ---- device -------------------------------------------------------------
 
-  private writeDevice(type: number, offset: number, content: Content): void {
-    this.deviceCopy[type].set(offset, content);
+  /** __swap_writepage: a disk takes the page; a zram device may refuse it. pswpout counts the attempt. */
+  private writeSlot(type: number, offset: number, content: Content): boolean {
     this.io.pswpout++;
+    const zram = this.zrams[type];
+    if (zram !== null) return zram.writePage(offset, content);
+    this.deviceCopy[type].set(offset, content);
+    return true;
   }
 
-  /** A device read: the copy at the slot; a slot never written reads as zeros (SPEC §13.8). */
+  /** A device read: the copy at the slot; a disk slot never written reads as zeros (SPEC §13.8). */
   private readDevice(type: number, offset: number): Resolved {
+    if (this.zrams[type] !== null) return this.readZram(type, offset);
     const copy = this.deviceCopy[type].get(offset);
     return { content: copy ?? ZERO_CONTENT, source: copy === undefined ? 'device (no copy)' : 'device', block: null, exclusive: false };
+  }
+
+  /** zram_read_page: an empty index reads as zeros. */
+  private readZram(type: number, offset: number): Resolved {
+    const got = this.zrams[type]!.read(offset);
+    return { content: got.content ?? ZERO_CONTENT, source: 'zram', block: got.block, exclusive: false };
   }
 
   // ---- verification (SPEC §9) ---------------------------------------------
@@ -655,7 +797,9 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private checkLoad(page: Page, got: Resolved, when: LoadWhen): void {
     const site = this.site(page.as, page.vpn, page.type, page.offset, got.source, when);
     if (got.block !== null) {
-      this.check({ block: got.block, codec: this.codec, expected: page.expected, stats: when === 'fault' ? this.zswap.compression : null, site });
+      const zram = got.source === 'zram' ? this.zrams[page.type]! : null;
+      const stats = when === 'fault' ? (zram ?? this.zswap).compression : null;
+      this.check({ block: got.block, codec: zram?.codec ?? this.codec, expected: page.expected, stats, site });
     } else if (got.source === 'device (no copy)' || !got.content.equals(page.expected)) {
       this.recordCorrupt(site);
     }
@@ -722,6 +866,11 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     if (this.zswap.pool.pages !== 0 || this.zswap.entryCount() !== 0) {
       throw new InternalError(`after swapoff the pool still holds ${this.zswap.pool.pages} pages and ${this.zswap.entryCount()} entries`);
     }
+    for (const z of this.zrams) {
+      if (z === null) continue;
+      z.reset();
+      if (z.pool.pages !== 0 || z.indexesHeld !== 0) throw new InternalError(`after swapoff zram${z.type} still holds ${z.pool.pages} pages and ${z.indexesHeld} indexes`);
+    }
   }
 
   // ---- history (for --duplicate bug reports) -----------------------------
@@ -750,11 +899,15 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       throw new InternalError(`invariant broken after ${this.config.traceName}:${this.line}: ${what}`);
     };
     // zsmalloc may take its zspage from the reserves: the machine is then over RAM until reclaim
-    if (this.resident + this.poolFrames() > this.config.ramPages && this.config.zpool !== 'zsmalloc') {
+    if (this.resident + this.poolFrames() > this.config.ramPages && this.config.zpool !== 'zsmalloc' && this.zrams.every((z) => z === null)) {
       fail(`${this.resident} resident + ${this.poolFrames()} pool frames exceed RAM of ${this.config.ramPages}`);
     }
     const zswapProblem = this.zswap.checkInvariants();
     if (zswapProblem !== null) fail(zswapProblem);
+    for (const z of this.zrams) {
+      const problem = z?.checkInvariants() ?? null;
+      if (problem !== null) fail(problem);
+    }
     if (this.lru.length !== this.resident) fail(`LRU length ${this.lru.length} != resident ${this.resident}`);
     let resident = 0;
     const slotsSeen = this.config.swapSlots.map(() => 0);
@@ -766,7 +919,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
           continue;
         }
         slotsSeen[page.type]++;
-        const want = page.state === RESIDENT ? SWAP_HAS_CACHE : 1;
+        const want = page.state === RESIDENT ? SWAP_HAS_CACHE | (page.unmapped ? 1 : 0) : 1;
         const got = this.swap.mapOf(page.type, page.offset);
         if (got !== want) fail(`slot ${page.type}:${page.offset} has swap_map ${got}, expected ${want}`);
         if (this.owners[page.type].get(page.offset) !== page) fail(`slot ${page.type}:${page.offset} owner mismatch`);

@@ -5,7 +5,9 @@
  * Besides the required sections it carries the corrupt-load details and the
  * distributions that `compare` and the HTML report plot.
  */
+import type { CompressionStats } from '../mm/compression.js';
 import type { Machine } from '../mm/replay.js';
+import type { ZramDevice } from '../mm/zram.js';
 import { PAGE_SIZE } from '../page.js';
 import type { Percentiles } from '../stats/histogram.js';
 import { distributions, type Distributions } from './distributions.js';
@@ -36,6 +38,42 @@ export interface ReportConfig {
   pool_in_ram: boolean;
   threads: number;
   zswap_enabled: boolean;
+  /** The zram devices (SPEC §12.1); [] when there is none. */
+  zram: { type: number; disksize: number; algorithm: string; mem_limit: number; priority: number }[];
+}
+
+/** §11's compression object: every compression performed, and the decompressions of loads and writebacks. */
+export interface CompressionReport {
+  pages: number;
+  overflow_pages: number;
+  bytes_in: number;
+  bytes_out: number;
+  ratio: number | null;
+  size_percentiles: Percentiles;
+  /** The sizes of the pages that fit one page (overflowing pages excluded): what a pool can hold. */
+  stored_size_percentiles: Percentiles;
+  compress_ns_percentiles: Percentiles;
+  decompress_ns_percentiles: Percentiles;
+}
+
+/** One zram device: mm_stat and io_stat under the kernel's names (SPEC §12.9). */
+export interface ZramReport {
+  type: number;
+  disksize: number;
+  algorithm: string;
+  orig_data_size: number;
+  compr_data_size: number;
+  mem_used_total: number;
+  mem_limit: number;
+  mem_used_max: number;
+  same_pages: number;
+  pages_compacted: number;
+  huge_pages: number;
+  huge_pages_since: number;
+  failed_reads: number;
+  failed_writes: number;
+  notify_free: number;
+  compression: CompressionReport;
 }
 
 type Maybe = number | null;
@@ -74,18 +112,8 @@ export interface Report {
     stored_pages_peak: number;
   };
   pool: { pages: number; pages_peak: number; bytes_stored: number };
-  compression: {
-    pages: number;
-    overflow_pages: number;
-    bytes_in: number;
-    bytes_out: number;
-    ratio: number | null;
-    size_percentiles: Percentiles;
-    /** The sizes of the pages that fit one page (overflowing pages excluded): what a pool can hold. */
-    stored_size_percentiles: Percentiles;
-    compress_ns_percentiles: Percentiles;
-    decompress_ns_percentiles: Percentiles;
-  };
+  compression: CompressionReport;
+  zram: ZramReport[];
   verify: {
     loads_checked: number;
     final_checked: number;
@@ -96,6 +124,43 @@ export interface Report {
   timing: { wall_s: number; pages_per_s: number };
   distributions: Distributions;
   time_series: TimeSeries | null;
+}
+
+export function compressionReport(comp: CompressionStats): CompressionReport {
+  return {
+    pages: comp.pages,
+    overflow_pages: comp.overflowPages,
+    bytes_in: comp.bytesIn,
+    bytes_out: comp.bytesOut,
+    ratio: comp.bytesOut === 0 ? null : comp.bytesIn / comp.bytesOut,
+    size_percentiles: comp.sizes.percentiles(),
+    stored_size_percentiles: comp.storedSizes.percentiles(),
+    compress_ns_percentiles: comp.compressNs.percentiles(),
+    decompress_ns_percentiles: comp.decompressNs.percentiles(),
+  };
+}
+
+/** mm_stat scaled as the kernel scales it: bytes where it prints bytes. */
+export function zramReport(d: ZramDevice): ZramReport {
+  const s = d.stats;
+  return {
+    type: d.type,
+    disksize: d.config.disksizePages * PAGE_SIZE,
+    algorithm: d.config.algorithm,
+    orig_data_size: s.pages_stored * PAGE_SIZE,
+    compr_data_size: s.compr_data_size,
+    mem_used_total: d.pool.pages * PAGE_SIZE,
+    mem_limit: d.config.limitPages * PAGE_SIZE,
+    mem_used_max: s.max_used_pages * PAGE_SIZE,
+    same_pages: s.same_pages,
+    pages_compacted: 0,
+    huge_pages: s.huge_pages,
+    huge_pages_since: s.huge_pages_since,
+    failed_reads: s.failed_reads,
+    failed_writes: s.failed_writes,
+    notify_free: s.notify_free,
+    compression: compressionReport(d.compression),
+  };
 }
 
 const KERNEL_ORDER = ['3.11', '5.10', '6.1', '6.12', '6.18'];
@@ -137,6 +202,11 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       pool_in_ram: c.poolInRam,
       threads,
       zswap_enabled: c.zswapEnabled,
+      zram: machine.zrams.flatMap((z) =>
+        z === null
+          ? []
+          : [{ type: z.type, disksize: z.config.disksizePages * PAGE_SIZE, algorithm: z.config.algorithm, mem_limit: z.config.limitPages * PAGE_SIZE, priority: c.swapPrio[z.type] }],
+      ),
     },
     vm: { ...machine.vm },
     swap: {
@@ -169,17 +239,8 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       stored_pages_peak: zs.stored_pages_peak,
     },
     pool: { pages: z.pool.pages, pages_peak: z.poolPagesPeak, bytes_stored: z.bytesStored() },
-    compression: {
-      pages: comp.pages,
-      overflow_pages: comp.overflowPages,
-      bytes_in: comp.bytesIn,
-      bytes_out: comp.bytesOut,
-      ratio: comp.bytesOut === 0 ? null : comp.bytesIn / comp.bytesOut,
-      size_percentiles: comp.sizes.percentiles(),
-      stored_size_percentiles: comp.storedSizes.percentiles(),
-      compress_ns_percentiles: comp.compressNs.percentiles(),
-      decompress_ns_percentiles: comp.decompressNs.percentiles(),
-    },
+    compression: compressionReport(comp),
+    zram: machine.zrams.flatMap((d) => (d === null ? [] : [zramReport(d)])),
     verify: {
       loads_checked: machine.verify.loads_checked,
       final_checked: machine.verify.final_checked,

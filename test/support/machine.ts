@@ -11,6 +11,7 @@ import { page } from '../helpers.js';
 export function machine(over: Partial<MachineConfig> = {}, codec: string | Codec = 'lz4'): Machine {
   const kernel = over.kernel ?? '5.10';
   const p = PROFILES[kernel];
+  const main = typeof codec === 'string' ? createCodec(codec) : codec;
   return new Machine(
     {
       traceName: 'test',
@@ -35,7 +36,9 @@ export function machine(over: Partial<MachineConfig> = {}, codec: string | Codec
       zswapEnabled: true,
       ...over,
     },
-    typeof codec === 'string' ? createCodec(codec) : codec,
+    main,
+    // a zram device named after the machine's codec uses that codec (test codecs are not registered)
+    (name) => (name === main.name ? main : createCodec(name)),
   );
 }
 
