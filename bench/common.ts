@@ -16,6 +16,8 @@ export const RESULTS = join(ROOT, 'bench', 'results');
 export const CLI = join(ROOT, 'bin', 'zswap-sim.js');
 /** The V8 flags bin/zswap-sim.js starts Node with: a benchmark child that runs the CLI in-process uses them too. */
 export const NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The environment bin/zswap-sim.js's first line sets (glibc: two malloc arenas for all threads). */
+export const NODE_ENV_VARS = { MALLOC_ARENA_MAX: '2' };
 
 /** A trace made by `trace gen`, generated once and reused. */
 export function generatedTrace(workload: string, pages: number, ops: number, gzip: boolean, seed = 1): string {

@@ -109,7 +109,8 @@ describe('run', () => {
     const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--kernel', '5.10', '--ram', '2p', '--json', '--threads', '0');
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
-    expect(Object.keys(r)).toEqual(['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'zram', 'verify', 'timing', 'distributions', 'time_series']);
+    expect(Object.keys(r)).toEqual(['config', 'vm', 'workload', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'zram', 'verify', 'timing', 'distributions', 'time_series']);
+    expect(r.workload).toEqual({ pages_peak: 4 }); // 0x10, 0x11, 2:5 and 0x12 live before 0x11 is freed
     expect(r.zram).toEqual([]);
     expect(r.config.zram).toEqual([]);
     expect(r.config).toMatchObject({

@@ -47,8 +47,12 @@ export function withoutTimings(report: unknown): Record<string, unknown> {
   const r = JSON.parse(JSON.stringify(report));
   delete r.timing;
   delete r.config.threads;
-  delete r.compression.compress_ns_percentiles;
-  delete r.compression.decompress_ns_percentiles;
+  for (const c of [r.compression, ...(r.zram ?? []).map((z: { compression: unknown }) => z.compression)]) {
+    delete c.compress_ns_percentiles;
+    delete c.decompress_ns_percentiles;
+    delete c.compress_ns_total;
+    delete c.decompress_ns_total;
+  }
   delete r.distributions.compress_ns_cdf;
   delete r.distributions.decompress_ns_cdf;
   return r;

@@ -316,15 +316,16 @@ describe('replay: blocks compressed ahead by a worker pool', () => {
     return run(machine({ ramPages: 2, kernel: '3.11' }), w(1, 0, 1), w(1, 1, 2));
   }
 
-  it('names the pages the next evictions will store, oldest first, leaving out pending and prepared ones', () => {
+  it('names the pages the next evictions will store, oldest first, leaving out requested and prepared ones', () => {
     const m = twoPages();
     const [p0, p1] = m.nextVictims(2);
     expect([p0.vpn, p1.vpn]).toEqual([0, 1]);
     expect(m.storeCandidates(0, 2)).toEqual([p0, p1]);
     expect(m.storeCandidates(1, 1)).toEqual([p1]);
-    expect(m.storeCandidates(0, 2, new Set([p0]))).toEqual([p1]);
+    m.requestAhead(p0);
+    expect(m.storeCandidates(0, 2)).toEqual([p1]);
     m.supplyCompressed(p1, p1.content, { block: lz4.compress(P(2)), ns: 1, fits: true });
-    expect(m.storeCandidates(0, 2)).toEqual([p0]);
+    expect(m.storeCandidates(0, 2)).toEqual([]);
   });
 
   it('an eviction stores the block supplied for the current content as it is, and verification checks what it holds', () => {

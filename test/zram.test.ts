@@ -250,8 +250,12 @@ describe('zram on the command line', () => {
       'failed_reads',
       'failed_writes',
       'notify_free',
+      'num_reads',
+      'num_writes',
       'compression',
     ]);
+    expect(rep.zram[0].num_writes).toBe(rep.swap.pswpout); // the only device: every swap write went to it
+    expect(rep.zram[0].num_reads).toBe(rep.swap.pswpin);
     expect(rep.zram[0].notify_free).toBeGreaterThan(0);
     expect(rep.zswap.stored_pages).toBe(0);
   });

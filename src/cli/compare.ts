@@ -11,14 +11,15 @@
  */
 import { parseCodecName } from '../compress/registry.js';
 import { writeFileAtomic } from '../output.js';
-import { compareCsv, configLabel, formatCompare } from '../report/compare.js';
+import { compareCsv, formatCompare, selectColumns } from '../report/compare.js';
+import { configLabels } from '../report/figures.js';
 import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
 import { ZPOOLS } from '../mm/pools/zpool.js';
 import { DEFAULT_KERNEL, PROFILES } from '../mm/profiles.js';
 import { UsageError } from '../errors.js';
-import { buildSettings, parseChoice, parseInteger, parseKernel, parseList, parseSwapLayout, parseZpool, type MachineOptions } from './options.js';
+import { buildSettings, resolveRamPercent, parseChoice, parseInteger, parseKernel, parseList, parseSwapLayout, parseZpool, type MachineOptions } from './options.js';
 import type { RunSettings } from '../sim/simulate.js';
 import { replayConfigurations } from './run.js';
 
@@ -38,9 +39,14 @@ export interface CompareCliOptions extends MachineOptions {
   html?: string;
   json?: boolean;
   quiet?: boolean;
+  wide?: boolean;
+  columns?: string;
 }
 
-export async function compareCommand(trace: string, opts: CompareCliOptions, io: CliIo): Promise<number> {
+export async function compareCommand(trace: string, given: CompareCliOptions, io: CliIo): Promise<number> {
+  const opts = await resolveRamPercent(given, trace);
+  if (opts.wide && opts.columns !== undefined) throw new UsageError('--wide and --columns cannot be used together: --wide shows every column');
+  const columns = selectColumns(opts.wide ? 'wide' : opts.columns === undefined ? undefined : parseList(opts.columns, '--columns', (c) => c));
   const compressors = parseList(opts.compressors, '--compressors', (c) => parseCodecName(c, '--compressors').canonical, (c) => c);
   // In compare, --max-pool-percent, --kernel and --zpools take comma-separated lists.
   const limits = parseList(opts.maxPoolPercent ?? '20', '--max-pool-percent', (v) => String(parseInteger(v, '--max-pool-percent', 0)));
@@ -92,13 +98,14 @@ export async function compareCommand(trace: string, opts: CompareCliOptions, io:
   if (opts.csv) await writeFileAtomic(opts.csv, compareCsv(reports));
   if (opts.html) await writeHtmlReport(opts.html, reports);
   if (opts.json) io.out(`${JSON.stringify(reports, null, 2)}\n`);
-  else io.out(formatCompare(reports, io.outIsTTY && !io.env.NO_COLOR));
+  else io.out(formatCompare(reports, io.outIsTTY && !io.env.NO_COLOR, columns));
+  const labels = configLabels(reports);
   let corrupt = false;
-  for (const r of reports) {
+  reports.forEach((r, i) => {
     if (r.verify.corrupt_loads > 0) {
       corrupt = true;
-      io.err(`${configLabel(r)}: ${formatCorrupt(r)}`);
+      io.err(`${labels[i]}: ${formatCorrupt(r)}`);
     }
-  }
+  });
   return corrupt ? 1 : 0;
 }

@@ -14,12 +14,13 @@ import { processIo, type CliIo } from './io.js';
 import { runCommand, type RunCliOptions } from './run.js';
 import { traceGenCommand, traceInfoCommand, traceSnapshotCommand, WORKLOADS } from './trace.js';
 import { compareCommand, type CompareCliOptions } from './compare.js';
+import { COLUMN_KEYS } from '../report/compare.js';
 
 
 /** Adds the machine options of SPEC §3–§8 to a command. */
 export function addMachineOptions(cmd: Command, withCompressor = true): Command {
   cmd
-    .option('--ram <size>', 'RAM of the simulated machine (K, M, G, p suffixes)', '64M')
+    .option('--ram <size>', "RAM of the simulated machine (K, M, G, p suffixes), or N% of the trace's working set", '64M')
     .option('--swap <sizes>', 'swap devices, comma-separated sizes; zram:SIZE makes a zram device', '256M')
     .option('--swap-prio <prios>', 'device priorities, one per device (default -1, -2, …)')
     .option('--kernel <version>', 'kernel profile: 3.11, 5.10, 6.1, 6.12 or 6.18 (default 6.12)');
@@ -72,11 +73,13 @@ function build(io: CliIo, result: { code: number }): Command {
       .description('replay one trace under several configurations, side by side, with a no-zswap baseline'),
     false,
   )
-    .requiredOption('--compressors <list>', 'comma-separated compressors, e.g. lz4,zstd,deflate')
+    .option('--compressors <list>', 'comma-separated compressors (zswap, and zram without --zram-algorithm)', 'lz4,lzo-rle,zstd')
     .option('--zpools <list>', "comma-separated zpools (default: the profile's)")
     .option('--swaps <layouts...>', 'device layouts to compare, each as --swap takes it (e.g. 256M zram:64M zram:64M,256M)')
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')
+    .option('--wide', 'every column of the table (wider than 100 columns)')
+    .option('--columns <list>', `the table's columns, comma-separated: ${COLUMN_KEYS.join(', ')}`)
     .action(async (trace: string, opts: CompareCliOptions) => {
       result.code = await compareCommand(trace, opts, io);
     });
@@ -89,8 +92,9 @@ function build(io: CliIo, result: { code: number }): Command {
     .option('--seed <n>', 'random seed', '1')
     .option('--pages <n>', 'distinct pages in the working set')
     .option('--ops <n>', 'accesses after the initial writes')
+    .option('--contents <trace>', "page contents drawn from this trace's pages (e.g. a snapshot) instead of synthesized")
     .description('write a synthetic trace')
-    .action(async (workload: string, opts: { output: string; seed: string; pages?: string; ops?: string }) => {
+    .action(async (workload: string, opts: { output: string; seed: string; pages?: string; ops?: string; contents?: string }) => {
       result.code = await traceGenCommand(workload, opts, io);
     });
   trace
@@ -133,7 +137,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.err(`zswap-sim: ${e.message}\n`);
       return e.exitCode;
     }
-    io.err(`zswap-sim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // a bug of ours: the message, and the stack only on request (users never see a stack trace)
+    const detail = e instanceof Error ? (io.env.ZSWAP_SIM_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+    io.err(`zswap-sim: internal error: ${detail}${io.env.ZSWAP_SIM_DEBUG ? '' : ' (ZSWAP_SIM_DEBUG=1 shows where)'}\n`);
     return EXIT.internal;
   }
 }

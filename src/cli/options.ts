@@ -12,6 +12,7 @@ import { ZPOOLS, type ZpoolName } from '../mm/pools/zpool.js';
 import { DEFAULT_KERNEL, KERNELS, PROFILES, type KernelProfile } from '../mm/profiles.js';
 import type { MachineConfig, SwapcacheWrite } from '../mm/replay.js';
 import type { ZramConfig } from '../mm/zram.js';
+import { traceInfo } from '../trace/info.js';
 import { MAX_SWAP_SLOTS } from '../mm/swapfile.js';
 import type { DuplicatePolicy, LimitPolicy } from '../mm/zswap.js';
 import { PAGE_SIZE } from '../page.js';
@@ -142,7 +143,7 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
   const kernel = parseKernel(o.kernel ?? DEFAULT_KERNEL);
   const profile = PROFILES[kernel];
   const direct = !profile.frontswap;
-  const ramPages = parsePages(o.ram ?? '64M', '--ram');
+  const ramPages = parsePages(o.ram ?? '64M', '--ram');  // a percentage was resolved by resolveRamPercent
   const devices = parseSwapLayout(o.swap ?? '256M', '--swap');
   const swapSizes = devices.map((d) => d.pages);
   const zram = zramConfigs(devices, o, kernel);
@@ -260,3 +261,18 @@ function zramConfigs(devices: SwapDeviceSpec[], o: MachineOptions, kernel: Kerne
 }
 
 export type { LimitPolicy };
+
+/**
+ * `--ram N%`: N percent of the trace's working set (its peak number of live
+ * pages, as `trace info` reports it), so one command suits any trace. It
+ * reads the trace once more before the replay. Other forms pass unchanged.
+ */
+export async function resolveRamPercent<T extends { ram?: string }>(opts: T, trace: string): Promise<T> {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(opts.ram?.trim() ?? '');
+  if (m === null) return opts;
+  const percent = Number(m[1]);
+  if (!(percent > 0 && percent <= 1000)) throw new UsageError(`--ram: ${opts.ram} is not a percentage of the working set between 0 and 1000 %`);
+  const { working_set_pages } = await traceInfo(trace);
+  if (working_set_pages === 0) throw new UsageError(`--ram: ${opts.ram} of the working set of ${trace}, which writes no page`);
+  return { ...opts, ram: `${Math.max(1, Math.ceil((working_set_pages * percent) / 100))}p` };
+}

@@ -4,7 +4,7 @@ import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt, formatSummary } from '../report/summary.js';
 import { progressFor } from './progress.js';
 import { simulateMany, type RunSettings, type SimResult } from '../sim/simulate.js';
-import { buildSettings, type MachineOptions } from './options.js';
+import { buildSettings, resolveRamPercent, type MachineOptions } from './options.js';
 import type { CliIo } from './io.js';
 
 export interface RunCliOptions extends MachineOptions {
@@ -20,6 +20,9 @@ export interface RunCliOptions extends MachineOptions {
  */
 export const CODEC_MODULE_ENV = 'ZSWAP_SIM_CODEC_MODULE';
 
+/** A developer hook: `on` or `off` forces the reader thread (src/sim/simulate.ts decides by default). */
+export const READER_THREAD_ENV = 'ZSWAP_SIM_READER_THREAD';
+
 /**
  * Replays the trace under the given configurations from one read, with one
  * worker pool for all of them (when --threads > 0) and a progress bar on a
@@ -32,6 +35,8 @@ export async function replayConfigurations(
   opts: { json?: boolean; quiet?: boolean },
 ): Promise<SimResult[]> {
   const codecModule = io.env[CODEC_MODULE_ENV] || undefined;
+  const forced = io.env[READER_THREAD_ENV];
+  const readerThread = forced === 'on' ? true : forced === 'off' ? false : undefined;
   const threads = configurations[0].settings.threads;
   const pool = threads > 0 ? new CompressionPool({ threads, codec: configurations[0].settings.compressor, codecModule }) : undefined;
   const label = configurations.length === 1 ? configurations[0].label : `${configurations.length} configurations`;
@@ -40,7 +45,7 @@ export async function replayConfigurations(
     return await simulateMany(
       trace,
       configurations.map(({ settings, label }) => ({ settings, label, pool: pool?.forCodec(settings.compressor) })),
-      { codecModule, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
+      { codecModule, readerThread, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
     );
   } finally {
     progress.stop();
@@ -48,7 +53,8 @@ export async function replayConfigurations(
   }
 }
 
-export async function runCommand(trace: string, opts: RunCliOptions, io: CliIo): Promise<number> {
+export async function runCommand(trace: string, given: RunCliOptions, io: CliIo): Promise<number> {
+  const opts = await resolveRamPercent(given, trace);
   const settings = buildSettings(opts, trace);
   const [{ report, exitCode }] = await replayConfigurations(trace, [{ settings, label: settings.compressor }], io, opts);
   if (opts.html) await writeHtmlReport(opts.html, [report]);

@@ -1,5 +1,7 @@
 /* `zswap-sim trace gen | info | snapshot`. */
+import { createHash } from 'node:crypto';
 import Table from 'cli-table3';
+import { readTrace } from '../trace/reader.js';
 import { UsageError } from '../errors.js';
 import { WORKLOADS } from '../trace/gen/workloads.js';
 import { traceInfo } from '../trace/info.js';
@@ -24,9 +26,23 @@ async function writeTrace(file: string, fill: (w: TraceWriter) => Promise<void>,
   return w;
 }
 
+/** The distinct page contents a trace writes (`w` and `d`), in order of first appearance. */
+async function traceContents(file: string): Promise<Uint8Array[]> {
+  const seen = new Set<string>();
+  const out: Uint8Array[] = [];
+  await readTrace(file, (rec) => {
+    if (rec.kind !== 'w' && rec.kind !== 'd') return;
+    const key = createHash('sha1').update(rec.content.bytes).digest('base64');
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(rec.content.bytes);
+  });
+  return out;
+}
+
 export async function traceGenCommand(
   workload: string,
-  opts: { output: string; seed: string; pages?: string; ops?: string },
+  opts: { output: string; seed: string; pages?: string; ops?: string; contents?: string },
   io: CliIo,
 ): Promise<number> {
   const name = parseChoice(workload, 'workload', Object.keys(WORKLOADS));
@@ -35,9 +51,12 @@ export async function traceGenCommand(
     seed: parseInteger(opts.seed, '--seed', 0, 2 ** 32 - 1),
     pages: opts.pages === undefined ? wl.defaults.pages : parseInteger(opts.pages, '--pages', 1, 1 << 26),
     ops: opts.ops === undefined ? wl.defaults.ops : parseInteger(opts.ops, '--ops', 0),
+    contents: opts.contents === undefined ? undefined : await traceContents(opts.contents),
   };
+  if (params.contents !== undefined && params.contents.length === 0) throw new UsageError(`--contents: ${opts.contents} writes no page`);
   const w = await writeTrace(opts.output, (w) => wl.generate(w, params), true);
-  io.err(`wrote ${opts.output}: ${w.recordsWritten.toLocaleString('en-US')} records (${name}, ${params.pages} pages, ${params.ops} ops, seed ${params.seed})\n`);
+  const from = params.contents === undefined ? '' : `, contents: ${params.contents.length.toLocaleString('en-US')} pages of ${opts.contents}`;
+  io.err(`wrote ${opts.output}: ${w.recordsWritten.toLocaleString('en-US')} records (${name}, ${params.pages} pages, ${params.ops} ops, seed ${params.seed}${from})\n`);
   return 0;
 }
 

@@ -12,10 +12,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
-import { exposeGcToNewThreads } from '../gc.js';
+import { exposeGcToNewThreads, noteDeadBuffers } from '../gc.js';
 import type { BatchCompressor } from '../sim/simulate.js';
 import type { CompressedPage } from './codec.js';
-import { packPages, unpackResult, type CompressTask } from './protocol.js';
+import { packBlocks, packPages, unpackResult, unpackVerifyResult, type CompressTask, type VerifyResult, type VerifyTask } from './protocol.js';
 
 /** The compiled worker: beside us in dist/, or in dist/ when we run from source (tests). */
 export function defaultWorkerFile(): string {
@@ -76,21 +76,26 @@ export class CompressionPool implements BatchCompressor {
     return {
       threads: this.threads,
       compressBatch: (pages) => this.compressBatch(pages, codec),
+      verifyBatch: (name, blocks, expected) => this.verifyBatch(name, blocks, expected),
     };
   }
 
+  /** Decompresses blocks with a codec and compares each with its expected page, in one task. */
+  async verifyBatch(codec: string, blocks: Uint8Array[], expected: Uint8Array[]): Promise<VerifyResult> {
+    if (this.failure) throw this.failure;
+    const task: VerifyTask = { kind: 'verify', codec, codecModule: this.options.codecModule, blocks: packBlocks(blocks), pages: packPages(expected) };
+    const [reply] = await this.settle([this.piscina.run(task, { transferList: [task.blocks, task.pages] }) as Promise<ArrayBuffer>], codec);
+    return unpackVerifyResult(reply);
+  }
+
+  /** Compresses a batch of pages in one task (the caller sizes batches so that the threads share them). */
   async compressBatch(pages: Uint8Array[], codec = this.options.codec): Promise<CompressedPage[]> {
     if (this.failure) throw this.failure;
-    // one task per thread, so a batch spreads over the pool
-    const per = Math.ceil(pages.length / Math.min(this.workers, pages.length));
-    const runs: Promise<ArrayBuffer>[] = [];
-    for (let start = 0; start < pages.length; start += per) {
-      const slice = pages.slice(start, start + per);
-      const task: CompressTask = { kind: 'compress', codec, codecModule: this.options.codecModule, pages: packPages(slice), count: slice.length };
-      runs.push(this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>);
-    }
-    const results = await this.settle(runs, codec);
-    return results.flatMap(unpackResult);
+    const task: CompressTask = { kind: 'compress', codec, codecModule: this.options.codecModule, pages: packPages(pages), count: pages.length };
+    const [result] = await this.settle([this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>], codec);
+    const blocks = unpackResult(result);
+    noteDeadBuffers(result.byteLength);
+    return blocks;
   }
 
   private async settle(runs: Promise<ArrayBuffer>[], codec: string): Promise<ArrayBuffer[]> {

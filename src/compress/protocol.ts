@@ -27,7 +27,38 @@ export interface CompressTask {
   count: number;
 }
 
-export type PoolTask = CompressTask;
+/**
+ * Decompress blocks and compare each with the page it must equal (the
+ * verification side channel, src/mm/verify.ts): `blocks` as packBlocks
+ * makes it, `pages` the expected pages back to back. The reply is
+ * `f64 ns[count] | u8 mismatch[count]`.
+ */
+export interface VerifyTask {
+  kind: 'verify';
+  codec: string;
+  codecModule?: string;
+  blocks: ArrayBuffer;
+  pages: ArrayBuffer;
+}
+
+export type PoolTask = CompressTask | VerifyTask;
+
+export interface VerifyResult {
+  ns: Float64Array;
+  mismatch: Uint8Array;
+}
+
+export function packVerifyResult(ns: number[], mismatch: boolean[]): ArrayBuffer {
+  const buf = new ArrayBuffer(9 * ns.length);
+  new Float64Array(buf, 0, ns.length).set(ns);
+  new Uint8Array(buf, 8 * ns.length, ns.length).set(mismatch.map((m) => (m ? 1 : 0)));
+  return buf;
+}
+
+export function unpackVerifyResult(buf: ArrayBuffer): VerifyResult {
+  const count = buf.byteLength / 9;
+  return { ns: new Float64Array(buf, 0, count), mismatch: new Uint8Array(buf, 8 * count, count) };
+}
 
 export function packBlocks(blocks: Uint8Array[]): ArrayBuffer {
   const total = blocks.reduce((s, b) => s + b.length, 0);

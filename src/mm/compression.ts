@@ -21,6 +21,9 @@ export class CompressionStats {
   readonly storedSizes = new ExactHistogram();
   readonly compressNs = new LogHistogram();
   readonly decompressNs = new LogHistogram();
+  /** Total time of every compression and decompression, ns. */
+  compressNsTotal = 0;
+  decompressNsTotal = 0;
 
   recordCompress(dlen: number, fits: boolean, ns: number): void {
     this.pages++;
@@ -30,9 +33,11 @@ export class CompressionStats {
     else this.storedSizes.add(dlen);
     this.sizes.add(dlen);
     this.compressNs.add(ns);
+    this.compressNsTotal += ns;
   }
 
   recordDecompress(ns: number): void {
     this.decompressNs.add(ns);
+    this.decompressNsTotal += ns;
   }
 }

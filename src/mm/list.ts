@@ -93,6 +93,11 @@ export class List<T> {
     return this.length === 0 ? null : this.sentinel.prev!.owner;
   }
 
+  /** Calls fn on the owners from tail to head while it returns true (no iterator: the hot path of compress-ahead). */
+  walkFromTail(fn: (owner: T) => boolean): void {
+    for (let l = this.sentinel.prev!; l !== this.sentinel; l = l.prev!) if (!fn(l.owner as T)) return;
+  }
+
   /** Owners from tail to head. */
   *fromTail(): IterableIterator<T> {
     for (let l = this.sentinel.prev!; l !== this.sentinel; l = l.prev!) yield l.owner as T;

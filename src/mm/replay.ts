@@ -161,6 +161,12 @@ export class Page {
   /** Swap slot, or type −1. */
   type = -1;
   offset = 0;
+  /**
+   * A block being compressed ahead (compressed null) or compressed ahead
+   * for this page's content (src/sim/simulate.ts); stale once the page
+   * holds other content.
+   */
+  ahead: { content: Content; compressed: CompressedPage | null } | null = null;
   readonly lru = new Link<Page>(this);
   constructor(
     readonly as: number,
@@ -211,6 +217,9 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private readonly zeromaps: SparseBytes[];
   /** The zram device behind each swap type, or null for a disk. */
   readonly zrams: (ZramDevice | null)[];
+  /** Pages the trace's processes hold (in RAM or swapped), and the most they held: the working set. */
+  pagesHeld = 0;
+  pagesHeldPeak = 0;
   /** Consecutive reclaim attempts that freed nothing (failed zram writes). */
   private failedEvictions = 0;
   resident = 0;
@@ -220,7 +229,6 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private verifier: Verifier;
 
   /** Blocks compressed ahead by a worker pool, each for the content the page held then. */
-  private readonly prepared = new Map<Page, { content: Content; compressed: CompressedPage }>();
   /** Recent events per slot (--duplicate bug only): flat (line, event, arg, page) tuples, formatted only for a report. */
   private readonly history: Map<number, (number | Page | null)[]> | null;
 
@@ -311,6 +319,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
           this.resident++;
           this.lru.addHead(fresh.lru);
           this.space(rec.as).set(rec.vpn, fresh);
+          if (++this.pagesHeld > this.pagesHeldPeak) this.pagesHeldPeak = this.pagesHeld;
         } else {
           if (page.state === SWAPPED) this.fault(page);
           else if (page.unmapped) this.minorFault(page, true);
@@ -384,7 +393,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private writeResident(page: Page, content: Content): void {
     page.content = content;
     page.expected = content;
-    this.prepared.delete(page); // a block compressed ahead is stale now
+    page.ahead = null; // a block compressed ahead is stale now
     page.dirty = true;
     this.lru.moveToHead(page.lru);
     if (page.type < 0) return;
@@ -437,7 +446,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     }
     if (got === null) {
       this.io.pswpin++;
-      got = this.readZram(type, offset);
+      got = this.readZram(type, offset, true);
     }
     this.verify.loads_checked++;
     this.checkLoad(page, got, 'fault');
@@ -476,12 +485,13 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       }
     }
     this.io.pswpin++;
-    return this.readDevice(type, offset);
+    return this.readDevice(type, offset, true);
   }
 
   /** f, x: the page goes away with its frame and its slot. */
   private freePage(page: Page): void {
-    this.prepared.delete(page);
+    this.pagesHeld--;
+    page.ahead = null;
     if (page.state === RESIDENT) {
       this.lru.remove(page.lru);
       this.resident--;
@@ -563,33 +573,36 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   /**
    * Pages near the LRU tail that eviction will hand to zswap for
    * compression, in eviction order: of the `count` pages after the first
-   * `skip`, those with no block compressed ahead for their current content
-   * and not in `pending` (pages the caller is already having compressed).
+   * `skip`, those with no block compressed or requested ahead for their
+   * current content.
    */
-  storeCandidates(skip: number, count: number, pending?: { has(page: Page): boolean }): Page[] {
+  storeCandidates(skip: number, count: number): Page[] {
     const out: Page[] = [];
     let i = 0;
-    for (const p of this.lru.fromTail()) {
-      if (i++ >= skip + count) break;
-      if (i <= skip || pending?.has(p) || this.prepared.get(p)?.content === p.content) continue;
-      if (this.willCompress(p)) out.push(p);
-    }
+    this.lru.walkFromTail((p) => {
+      if (i++ >= skip + count) return false;
+      if (i > skip && p.ahead?.content !== p.content && this.willCompress(p)) out.push(p);
+      return true;
+    });
     return out;
+  }
+
+  /** A block for the page's current content is being made (storeCandidates leaves it out); that content. */
+  requestAhead(page: Page): Content {
+    page.ahead = { content: page.content, compressed: null };
+    return page.content;
   }
 
   /** The next `count` pages reclaim will take, oldest first (the LRU tail). */
   nextVictims(count: number): Page[] {
     const out: Page[] = [];
-    for (const p of this.lru.fromTail()) {
-      if (out.length >= count) break;
-      out.push(p);
-    }
+    this.lru.walkFromTail((p) => out.push(p) < count);
     return out;
   }
 
   /** A block compressed ahead from `content`; ignored if the page holds other content now, or left. */
   supplyCompressed(page: Page, content: Content, compressed: CompressedPage): void {
-    if (page.state === RESIDENT && page.content === content) this.prepared.set(page, { content, compressed });
+    if (page.state === RESIDENT && page.content === content) page.ahead = { content, compressed };
   }
 
   private reclaimBatch(): void {
@@ -617,8 +630,8 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         return false;
       }
     }
-    const ahead = this.prepared.get(page);
-    this.prepared.delete(page);
+    const ahead = page.ahead;
+    page.ahead = null;
     this.lru.remove(page.lru);
     this.resident--;
     page.state = SWAPPED;
@@ -774,16 +787,16 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     return true;
   }
 
-  /** A device read: the copy at the slot; a disk slot never written reads as zeros (SPEC §13.8). */
-  private readDevice(type: number, offset: number): Resolved {
-    if (this.zrams[type] !== null) return this.readZram(type, offset);
+  /** A device read (an I/O, or the final check's look): the copy at the slot; a disk slot never written reads as zeros (SPEC §13.8). */
+  private readDevice(type: number, offset: number, io: boolean): Resolved {
+    if (this.zrams[type] !== null) return this.readZram(type, offset, io);
     const copy = this.deviceCopy[type].get(offset);
     return { content: copy ?? ZERO_CONTENT, source: copy === undefined ? 'device (no copy)' : 'device', block: null, exclusive: false };
   }
 
   /** zram_read_page: an empty index reads as zeros. */
-  private readZram(type: number, offset: number): Resolved {
-    const got = this.zrams[type]!.read(offset);
+  private readZram(type: number, offset: number, io: boolean): Resolved {
+    const got = this.zrams[type]!.read(offset, io);
     return { content: got.content ?? ZERO_CONTENT, source: 'zram', block: got.block, exclusive: false };
   }
 
@@ -851,7 +864,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       const got = this.zswap.peek(type, offset);
       if (got !== null) return { content: got.content, source: 'zswap', block: got.block, exclusive: false };
     }
-    return this.readDevice(type, offset);
+    return this.readDevice(type, offset, false);
   }
 
   /** swapoff of every device (after the report): the pool must end empty. */

@@ -46,6 +46,9 @@ export interface ZramStats {
   failed_reads: number;
   failed_writes: number;
   notify_free: number;
+  /** Swap reads and writes the device served (the block layer's /sys/block/zramN/stat I/Os; failed writes included). */
+  num_reads: number;
+  num_writes: number;
 }
 
 /** One index's content: what a read returns, and the object behind it. */
@@ -83,6 +86,8 @@ export class ZramDevice {
     failed_reads: 0,
     failed_writes: 0,
     notify_free: 0,
+    num_reads: 0,
+    num_writes: 0,
   };
   readonly compression = new CompressionStats();
   readonly pool: ZsmallocPool;
@@ -106,6 +111,7 @@ export class ZramDevice {
 
   /** zram_write_page of a swap-out (with 6.1's retry); false when the memory limit refused it. */
   writePage(index: number, content: Content): boolean {
+    this.stats.num_writes++;
     for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
       if (this.writeOnce(index, content)) return true;
     }
@@ -156,8 +162,9 @@ export class ZramDevice {
     return true;
   }
 
-  /** zram_read_page: no counter moves; an empty index reads as zeros (content null). */
-  read(index: number): ZramRead {
+  /** zram_read_page: an empty index reads as zeros (content null); `io` counts a swap read (not the final check's look). */
+  read(index: number, io = false): ZramRead {
+    if (io) this.stats.num_reads++;
     const e = this.table.get(index);
     if (e === undefined) return { content: null, block: null };
     return { content: e.source, block: e.block };

@@ -1,131 +1,173 @@
 /*
  * The side-by-side view of `compare`: one row per configuration plus the
- * no-zswap baseline, the figures a user decides on, the best value of each
- * column marked, and the same rows as CSV.
+ * baseline without compressed swap, the figures a user decides on (RAM
+ * saved, disk I/O against the baseline, compression CPU), the best value of
+ * each column marked, the verdict after it, and the same rows as CSV.
+ *
+ * The default columns fit 100 terminal columns; `--wide` shows every
+ * column, `--columns` the ones named (COLUMN_KEYS). Latencies are µs
+ * everywhere; they are this process's codecs, not the kernel's.
  */
-import Table from 'cli-table3';
+import { UsageError } from '../errors.js';
+import { compressionCpu, configLabels, diskReads, diskWrites, isBaseline, poolBytes, poolRatio, ramSaved, storedPages } from './figures.js';
 import type { Report } from './report.js';
-import { effectivePoolRatio, formatBytes, poolSizeText, ramSaved } from './summary.js';
+import { formatBytes, micros, num } from './summary.js';
+import { formatTextTable, wrap } from './text-table.js';
+
+/** What the default output fits. */
+export const TERMINAL_WIDTH = 100;
+import { swapActivity, verdict } from './verdict.js';
 
 type Better = 'high' | 'low' | null;
 
-interface Column {
-  head: string;
+export interface Column {
+  key: string;
+  /** One or two head lines. */
+  head: string[];
   better: Better;
   /** The value compared for "best"; null: not applicable. */
-  value(r: Report, base: Report): number | null;
+  value(r: Report, base: Report | null): number | null;
   /** How the cell reads. */
-  show(r: Report, base: Report): string;
-  /** Meaningful for the no-zswap baseline too (device I/O, time). */
+  show(r: Report, base: Report | null): string;
+  /** Meaningful for the baseline too (disk I/O, time). */
   baseline?: boolean;
 }
 
-/** A cell of the table: '–' where a column means nothing for the baseline. */
-export function cellText(col: Column, r: Report, base: Report): string {
-  return r.config.zswap_enabled || col.baseline ? col.show(r, base) : '–';
+/** A change against the baseline, in words: "3,046 fewer", "7 more", "same". */
+function change(fewer: number): string {
+  if (fewer === 0) return 'same';
+  return `${num(Math.abs(fewer))} ${fewer > 0 ? 'fewer' : 'more'}`;
 }
 
-const n = (v: number | null, digits = 0): string => (v === null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const us = (v: number | null): string => (v === null ? '–' : (v / 1000).toFixed(1));
-
-export function configLabel(r: Report): string {
-  const c = r.config;
-  if (!c.zswap_enabled) return 'no zswap (baseline)';
-  return `${c.compressor} ${c.zpool} ${c.max_pool_percent}% k${c.kernel}`;
+function ioCell(r: Report, base: Report | null, of: (r: Report) => number): string {
+  if (base === null || isBaseline(r)) return num(of(r));
+  return `${num(of(r))} (${change(of(base) - of(r))})`;
 }
+
+/** p99 far above p50 is this process's pauses (GC, JIT, a worker starting), not the codec: flagged. */
+export const PAUSE_FLAG = '†';
+function latency(p: { p50: number | null; p99: number | null }): string {
+  const flagged = p.p50 !== null && p.p99 !== null && p.p99 >= 10 * p.p50;
+  return `${micros(p.p50)}/${micros(p.p99)}${flagged ? PAUSE_FLAG : ''}`;
+}
+
+const fixed = (v: number | null, digits: number): string => (v === null ? '–' : v.toFixed(digits));
 
 function rejections(r: Report): number {
   const z = r.zswap;
-  return z.pool_limit_hit + z.reject_compress_poor + z.reject_alloc_fail + z.reject_reclaim_fail + r.compression.overflow_pages;
+  return z.pool_limit_hit + z.reject_compress_poor + (z.reject_compress_fail ?? 0) + z.reject_alloc_fail + z.reject_reclaim_fail;
 }
 
-/** Two-line heads keep the table within a wide terminal; the HTML joins the lines. */
 export const COLUMNS: Column[] = [
-  { head: 'compr.\nratio', better: 'high', value: (r) => r.compression.ratio, show: (r) => n(r.compression.ratio, 2) },
-  { head: 'pool\nratio', better: 'high', value: (r) => effectivePoolRatio(r), show: (r) => n(effectivePoolRatio(r), 2) },
-  { head: 'stored\npages', better: 'high', value: (r) => r.zswap.stored_pages, show: (r) => n(r.zswap.stored_pages) },
-  { head: 'pool size\n(peak)', better: null, value: (r) => r.pool.pages, show: (r) => `${poolSizeText(r)} (${formatBytes(r.zswap.pool_total_size_peak)})` },
-  { head: 'RAM\nsaved', better: 'high', value: (r) => ramSaved(r), show: (r) => formatBytes(ramSaved(r)) },
+  { key: 'ram_saved', head: ['RAM', 'saved'], better: 'high', value: ramSaved, show: (r) => formatBytes(ramSaved(r)) },
+  { key: 'pool_ratio', head: ['pool', 'ratio'], better: 'high', value: poolRatio, show: (r) => fixed(poolRatio(r), 2) },
   {
-    head: 'dev writes\n(avoided)',
+    key: 'disk_writes',
+    head: ['disk writes', '(vs none)'],
     better: 'high',
     baseline: true,
-    value: (r, b) => b.swap.pswpout - r.swap.pswpout,
-    show: (r, b) => (r.config.zswap_enabled ? `${n(r.swap.pswpout)} (${n(b.swap.pswpout - r.swap.pswpout)})` : n(r.swap.pswpout)),
+    value: (r, b) => (b === null ? null : diskWrites(b) - diskWrites(r)),
+    show: (r, b) => ioCell(r, b, diskWrites),
   },
   {
-    head: 'dev reads\n(avoided)',
+    key: 'disk_reads',
+    head: ['disk reads', '(vs none)'],
     better: 'high',
     baseline: true,
-    value: (r, b) => b.swap.pswpin - r.swap.pswpin,
-    show: (r, b) => (r.config.zswap_enabled ? `${n(r.swap.pswpin)} (${n(b.swap.pswpin - r.swap.pswpin)})` : n(r.swap.pswpin)),
+    value: (r, b) => (b === null ? null : diskReads(b) - diskReads(r)),
+    show: (r, b) => ioCell(r, b, diskReads),
   },
+  { key: 'compress_us', head: ['compress', 'µs/page'], better: 'low', value: (r) => compressionCpu(r).usPerPage, show: (r) => fixed(compressionCpu(r).usPerPage, 1) },
+  { key: 'cpu_per_gib', head: ['CPU s', 'per GiB'], better: 'low', value: (r) => compressionCpu(r).secondsPerGiB, show: (r) => fixed(compressionCpu(r).secondsPerGiB, 2) },
+  // --wide
+  { key: 'ratio', head: ['compr.', 'ratio'], better: 'high', value: (r) => r.compression.ratio, show: (r) => fixed(r.compression.ratio, 2) },
+  { key: 'stored', head: ['stored', 'pages'], better: 'high', value: storedPages, show: (r) => num(storedPages(r)) },
+  { key: 'pool_size', head: ['pool', 'size'], better: null, value: poolBytes, show: (r) => formatBytes(poolBytes(r)) },
+  { key: 'rejected', head: ['zswap', 'rejected'], better: 'low', value: rejections, show: (r) => (r.config.zswap_enabled ? num(rejections(r)) : '–') },
+  { key: 'written_back', head: ['written', 'back'], better: 'low', value: (r) => r.zswap.written_back_pages, show: (r) => (r.config.zswap_enabled ? num(r.zswap.written_back_pages) : '–') },
   {
-    head: 'rejected: limit/\npoor/alloc/recl/ovf',
+    key: 'size',
+    head: ['size B p50/p90/p99', '(pages that fit)'],
     better: 'low',
-    value: (r) => rejections(r),
-    show: (r) => `${r.zswap.pool_limit_hit}/${r.zswap.reject_compress_poor}/${r.zswap.reject_alloc_fail}/${r.zswap.reject_reclaim_fail}/${r.compression.overflow_pages}`,
+    value: (r) => r.compression.stored_size_percentiles.p50,
+    show: (r) => {
+      const p = r.compression.stored_size_percentiles;
+      return `${num(p.p50)}/${num(p.p90)}/${num(p.p99)}`;
+    },
   },
-  { head: 'written\nback', better: 'low', value: (r) => r.zswap.written_back_pages, show: (r) => n(r.zswap.written_back_pages) },
-  {
-    head: 'size B\np50/p90/p99',
-    better: 'low',
-    value: (r) => r.compression.size_percentiles.p50,
-    show: (r) => `${n(r.compression.size_percentiles.p50)}/${n(r.compression.size_percentiles.p90)}/${n(r.compression.size_percentiles.p99)}`,
-  },
-  {
-    head: 'compress µs\np50/p99',
-    better: 'low',
-    value: (r) => r.compression.compress_ns_percentiles.p50,
-    show: (r) => `${us(r.compression.compress_ns_percentiles.p50)}/${us(r.compression.compress_ns_percentiles.p99)}`,
-  },
-  {
-    head: 'decompr. µs\np50/p99',
-    better: 'low',
-    value: (r) => r.compression.decompress_ns_percentiles.p50,
-    show: (r) => `${us(r.compression.decompress_ns_percentiles.p50)}/${us(r.compression.decompress_ns_percentiles.p99)}`,
-  },
-  { head: 'wall\ns', better: 'low', value: (r) => r.timing.wall_s, show: (r) => r.timing.wall_s.toFixed(2), baseline: true },
+  { key: 'overflow', head: ['over', '4 KiB'], better: 'low', value: (r) => r.compression.overflow_pages, show: (r) => num(r.compression.overflow_pages) },
+  { key: 'compress_p', head: ['compress µs', 'p50/p99'], better: 'low', value: (r) => r.compression.compress_ns_percentiles.p50, show: (r) => latency(r.compression.compress_ns_percentiles) },
+  { key: 'decompress_p', head: ['decompr. µs', 'p50/p99'], better: 'low', value: (r) => r.compression.decompress_ns_percentiles.p50, show: (r) => latency(r.compression.decompress_ns_percentiles) },
+  { key: 'wall', head: ['wall', 's'], better: 'low', baseline: true, value: (r) => r.timing.wall_s, show: (r) => r.timing.wall_s.toFixed(2) },
 ];
 
-/** Indices of the best configuration rows (excluding the baseline) per column. */
-export function bestRows(reports: Report[], base: Report): Set<number>[] {
-  return COLUMNS.map((col) => {
+export const COLUMN_KEYS = COLUMNS.map((c) => c.key);
+export const DEFAULT_COLUMNS = ['ram_saved', 'pool_ratio', 'disk_writes', 'disk_reads', 'compress_us'];
+
+/** --columns a,b,c (or --wide): the columns to show, in the order given. */
+export function selectColumns(keys: string[] | 'wide' | undefined): Column[] {
+  if (keys === 'wide') return COLUMNS;
+  return (keys ?? DEFAULT_COLUMNS).map((k) => {
+    const col = COLUMNS.find((c) => c.key === k);
+    if (col === undefined) throw new UsageError(`--columns: unknown column '${k}' (columns: ${COLUMN_KEYS.join(', ')})`);
+    return col;
+  });
+}
+
+/** A cell: '–' where a column means nothing for the baseline. */
+export function cellText(col: Column, r: Report, base: Report | null): string {
+  return !isBaseline(r) || col.baseline ? col.show(r, base) : '–';
+}
+
+/** Indices of the best configuration rows (never the baseline) per column; none where all configurations agree. */
+export function bestRows(reports: Report[], columns: Column[]): Set<number>[] {
+  const base = reports.find(isBaseline) ?? null;
+  const mark = swapActivity(reports) === 'enough'; // never a best among zeros
+  return columns.map((col) => {
     const best = new Set<number>();
-    if (col.better === null) return best;
-    let bestValue: number | null = null;
-    reports.forEach((r, i) => {
-      if (!r.config.zswap_enabled) return;
-      const v = col.value(r, base);
-      if (v === null) return;
-      if (bestValue === null || (col.better === 'high' ? v > bestValue : v < bestValue)) {
-        bestValue = v;
-        best.clear();
-      }
-      if (v === bestValue) best.add(i);
+    if (col.better === null || !mark) return best;
+    const values = reports.map((r) => (isBaseline(r) || r.verify.corrupt_loads > 0 ? null : col.value(r, base)));
+    const present = values.filter((v): v is number => v !== null);
+    if (present.length < 2 || present.every((v) => v === present[0])) return best;
+    const target = col.better === 'high' ? Math.max(...present) : Math.min(...present);
+    values.forEach((v, i) => {
+      if (v === target) best.add(i);
     });
     return best;
   });
 }
 
-/** The table; the best cells in bold green with colour, else marked with `*`. */
-export function formatCompare(reports: Report[], colour: boolean): string {
-  const base = reports.find((r) => !r.config.zswap_enabled) ?? reports[0];
-  const best = bestRows(reports, base);
-  const t = new Table({ head: ['configuration', ...COLUMNS.map((c) => c.head)], style: { head: [], border: [], compact: true }, wordWrap: true });
-  reports.forEach((r, i) => {
-    t.push([
-      configLabel(r),
-      ...COLUMNS.map((col, j) => {
-        const cell = cellText(col, r, base);
-        if (!best[j].has(i)) return cell;
-        return colour ? `\u001b[1;32m${cell}\u001b[0m` : `${cell} *`;
-      }),
-    ]);
-  });
-  const c = base.config;
-  const legend = `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}; device I/O avoided is against the baseline; ${colour ? 'bold green' : '*'} marks the best value of a column`;
-  return `${t.toString()}\n${legend}\n`;
+/** The fixed part of every configuration, said once under the table. */
+export function describeMachine(reports: Report[]): string {
+  const c = reports[0].config;
+  const kernels = [...new Set(reports.map((r) => r.config.kernel))];
+  return `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}, kernel ${kernels.join('/')}, ${reports.find((r) => !isBaseline(r))?.config.max_pool_percent ?? c.max_pool_percent}% pool limit`;
+}
+
+/** The table, its legend and the verdict. */
+export function formatCompare(reports: Report[], colour: boolean, columns: Column[] = selectColumns(undefined)): string {
+  const base = reports.find(isBaseline) ?? null;
+  const shown = columns;
+  const best = bestRows(reports, shown);
+  const labels = configLabels(reports);
+  const rows = reports.map((r, i) => [
+    labels[i],
+    ...shown.map((col, j) => {
+      const cell = cellText(col, r, base);
+      if (!best[j].has(i)) return cell;
+      return colour ? `\u001b[1;32m${cell}\u001b[0m` : `${cell}*`;
+    }),
+  ]);
+  const table = formatTextTable([{ head: ['', 'configuration'], align: 'left' }, ...shown.map((c) => ({ head: c.head, align: 'right' as const }))], rows);
+  const notes = [describeMachine(reports)];
+  const marked = best.some((b) => b.size > 0) ? `${colour ? 'bold green' : '*'}: best of a column. ` : '';
+  notes.push(`${marked}RAM saved = stored pages − the RAM their pools take (negative: a pool costs more than it holds).`);
+  if (shown.some((c) => c.key === 'disk_writes' || c.key === 'disk_reads')) notes.push('disk I/O: pages written to / read from disk; "fewer"/"more" against no compressed swap.');
+  if (shown.some((c) => ['compress_us', 'cpu_per_gib', 'compress_p', 'decompress_p'].includes(c.key))) {
+    notes.push(`µs and CPU s are this process's codecs (JavaScript, WebAssembly or native), not the kernel's${shown.some((c) => c.key.endsWith('_p')) ? `; ${PAUSE_FLAG}: p99 ≥ 10 × p50, dominated by this process's pauses (GC, JIT, worker start), not the codec` : ''}.`);
+  }
+  const v = verdict(reports).map((line) => wrap(line, TERMINAL_WIDTH));
+  return `${table}${notes.map((n) => wrap(n, TERMINAL_WIDTH)).join('\n')}\n${v.length > 0 ? `\n${v.join('\n')}\n` : ''}`;
 }
 
 function csvCell(v: string | number | null): string {
@@ -139,16 +181,18 @@ export const CSV_HEADER = [
   'compressor',
   'zpool',
   'max_pool_percent',
+  'zram_algorithms',
   'compression_ratio',
-  'effective_pool_ratio',
+  'pool_ratio',
   'stored_pages',
-  'pool_total_size',
-  'pool_total_size_peak',
+  'pool_bytes',
   'ram_saved_bytes',
   'pswpout',
   'pswpin',
-  'device_writes_avoided',
-  'device_reads_avoided',
+  'disk_writes',
+  'disk_reads',
+  'disk_writes_avoided',
+  'disk_reads_avoided',
   'pool_limit_hit',
   'reject_compress_poor',
   'reject_alloc_fail',
@@ -158,48 +202,58 @@ export const CSV_HEADER = [
   'size_p50',
   'size_p90',
   'size_p99',
-  'compress_ns_p50',
-  'compress_ns_p99',
-  'decompress_ns_p50',
-  'decompress_ns_p99',
+  'compress_us_per_page',
+  'cpu_s_per_gib',
+  'compress_us_p50',
+  'compress_us_p99',
+  'decompress_us_p50',
+  'decompress_us_p99',
   'wall_s',
 ];
 
+const usOf = (ns: number | null): number | null => (ns === null ? null : ns / 1000);
+
 export function compareCsv(reports: Report[]): string {
-  const base = reports.find((r) => !r.config.zswap_enabled) ?? reports[0];
-  const rows = reports.map((r) => {
+  const base = reports.find(isBaseline) ?? null;
+  const labels = configLabels(reports);
+  const rows = reports.map((r, i) => {
     const c = r.config;
     const z = r.zswap;
     const cp = r.compression;
+    const cpu = compressionCpu(r);
     return [
-      configLabel(r),
+      labels[i],
       c.kernel,
       c.zswap_enabled ? c.compressor : '',
       c.zswap_enabled ? c.zpool : '',
-      c.max_pool_percent,
+      c.zswap_enabled ? c.max_pool_percent : '',
+      c.zram.map((d) => d.algorithm).join('+'),
       cp.ratio,
-      effectivePoolRatio(r),
-      z.stored_pages,
-      z.pool_total_size,
-      z.pool_total_size_peak,
+      poolRatio(r),
+      storedPages(r),
+      poolBytes(r),
       ramSaved(r),
       r.swap.pswpout,
       r.swap.pswpin,
-      base.swap.pswpout - r.swap.pswpout,
-      base.swap.pswpin - r.swap.pswpin,
+      diskWrites(r),
+      diskReads(r),
+      base === null ? null : diskWrites(base) - diskWrites(r),
+      base === null ? null : diskReads(base) - diskReads(r),
       z.pool_limit_hit,
       z.reject_compress_poor,
       z.reject_alloc_fail,
       z.reject_reclaim_fail,
       cp.overflow_pages,
       z.written_back_pages,
-      cp.size_percentiles.p50,
-      cp.size_percentiles.p90,
-      cp.size_percentiles.p99,
-      cp.compress_ns_percentiles.p50,
-      cp.compress_ns_percentiles.p99,
-      cp.decompress_ns_percentiles.p50,
-      cp.decompress_ns_percentiles.p99,
+      cp.stored_size_percentiles.p50,
+      cp.stored_size_percentiles.p90,
+      cp.stored_size_percentiles.p99,
+      cpu.usPerPage,
+      cpu.secondsPerGiB,
+      usOf(cp.compress_ns_percentiles.p50),
+      usOf(cp.compress_ns_percentiles.p99),
+      usOf(cp.decompress_ns_percentiles.p50),
+      usOf(cp.decompress_ns_percentiles.p99),
       r.timing.wall_s,
     ].map(csvCell);
   });

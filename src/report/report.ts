@@ -54,6 +54,10 @@ export interface CompressionReport {
   stored_size_percentiles: Percentiles;
   compress_ns_percentiles: Percentiles;
   decompress_ns_percentiles: Percentiles;
+  /** Decompressions timed (loads, writebacks), and the total time of each kind (this process's codec, ns). */
+  decompressions: number;
+  compress_ns_total: number;
+  decompress_ns_total: number;
 }
 
 /** One zram device: mm_stat and io_stat under the kernel's names (SPEC §12.9). */
@@ -73,6 +77,9 @@ export interface ZramReport {
   failed_reads: number;
   failed_writes: number;
   notify_free: number;
+  /** Swap reads and writes the device served (/sys/block/zramN/stat's I/Os; failed writes included). */
+  num_reads: number;
+  num_writes: number;
   compression: CompressionReport;
 }
 
@@ -81,6 +88,8 @@ type Maybe = number | null;
 export interface Report {
   config: ReportConfig;
   vm: Machine['vm'];
+  /** The trace's working set: the most pages its processes held at once (in RAM or swapped). */
+  workload: { pages_peak: number };
   swap: {
     swapouts: number;
     swapins: number;
@@ -137,6 +146,9 @@ export function compressionReport(comp: CompressionStats): CompressionReport {
     stored_size_percentiles: comp.storedSizes.percentiles(),
     compress_ns_percentiles: comp.compressNs.percentiles(),
     decompress_ns_percentiles: comp.decompressNs.percentiles(),
+    decompressions: comp.decompressNs.count,
+    compress_ns_total: Math.round(comp.compressNsTotal),
+    decompress_ns_total: Math.round(comp.decompressNsTotal),
   };
 }
 
@@ -159,6 +171,8 @@ export function zramReport(d: ZramDevice): ZramReport {
     failed_reads: s.failed_reads,
     failed_writes: s.failed_writes,
     notify_free: s.notify_free,
+    num_reads: s.num_reads,
+    num_writes: s.num_writes,
     compression: compressionReport(d.compression),
   };
 }
@@ -209,6 +223,7 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       ),
     },
     vm: { ...machine.vm },
+    workload: { pages_peak: machine.pagesHeldPeak },
     swap: {
       swapouts: machine.io.swapouts,
       swapins: machine.io.swapins,

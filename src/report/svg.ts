@@ -9,8 +9,9 @@
 export interface Series {
   name: string;
   points: [number, number][];
-  /** Stroke colour; by default the series' index in PALETTE. */
+  /** Stroke colour and dash pattern; by default from the series' index (styleOf). */
   colour?: string;
+  dash?: string;
 }
 
 export interface ChartSpec {
@@ -22,11 +23,21 @@ export interface ChartSpec {
   xLog?: boolean;
   /** Draw as steps (CDFs). */
   step?: boolean;
+  /** Draw as a step histogram: each point is a bin from its x to the next point's x. */
+  histogram?: boolean;
   yMax?: number;
 }
 
-// Okabe–Ito: distinguishable with the common colour-vision deficiencies
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
+// Okabe–Ito without its yellow (too pale on white): distinguishable with the
+// common colour-vision deficiencies. Past seven series the colours repeat
+// with a dash pattern, so twelve configurations are twelve distinct lines.
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+const DASHES = ['', '7 4', '2 3'];
+
+/** The colour and dash of the i-th configuration, the same in every chart. */
+export function styleOf(i: number): { colour: string; dash: string } {
+  return { colour: PALETTE[i % PALETTE.length], dash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length] };
+}
 
 const W = 640;
 const PLOT_H = 300;
@@ -69,7 +80,8 @@ export function lineChart(spec: ChartSpec): string {
   const y1 = spec.yMax ?? (ys.length ? Math.max(...ys) * 1.05 || 1 : 1);
   const pw = W - M.left - M.right;
   const ph = PLOT_H - M.top - M.bottom;
-  const legendCols = 2;
+  // two legend columns, one when names are long (a coinciding line's name grows)
+  const legendCols = spec.series.some((s) => s.name.length > 24) ? 1 : 2;
   const H = PLOT_H + Math.ceil(spec.series.length / legendCols) * LEGEND_ROW + 8;
   const sx = (x: number): number =>
     M.left + (spec.xLog ? (Math.log10(Math.max(x, x0)) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0)) : (x - x0) / (x1 - x0)) * pw;
@@ -93,21 +105,34 @@ export function lineChart(spec: ChartSpec): string {
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" class="frame"/>`);
   parts.push(`<text x="${M.left + pw / 2}" y="${PLOT_H - 10}" text-anchor="middle" class="label">${esc(spec.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" class="label">${esc(spec.yLabel)}</text>`);
-  // series
+  // series; a series identical to an earlier one is drawn dashed over it, and the legend says so
+  const raws = spec.series.map((s) => s.points.map(([x, y]) => `${x},${+y.toFixed(6)}`).join(' '));
   spec.series.forEach((s, i) => {
-    const colour = s.colour ?? PALETTE[i % PALETTE.length];
+    const own = styleOf(i);
+    const colour = s.colour ?? own.colour;
+    const first = raws.indexOf(raws[i]);
+    const coincides = first < i && raws[i] !== '';
+    const dash = coincides ? '5 5' : (s.dash ?? own.dash);
     let d = '';
     s.points.forEach(([x, y], k) => {
       const px = sx(x).toFixed(1);
       const py = sy(y).toFixed(1);
-      if (k === 0) d += `M${px} ${spec.step ? sy(0).toFixed(1) : py}${spec.step ? `V${py}` : ''}`;
+      if (spec.histogram) {
+        const next = s.points[k + 1]?.[0] ?? x + (k > 0 ? x - s.points[k - 1][0] : 1);
+        d += `${k === 0 ? `M${px} ${sy(0).toFixed(1)}` : `H${px}`}V${py}H${sx(next).toFixed(1)}V${sy(0).toFixed(1)}`;
+      } else if (k === 0) d += `M${px} ${spec.step ? sy(0).toFixed(1) : py}${spec.step ? `V${py}` : ''}`;
       else d += spec.step ? `H${px}V${py}` : `L${px} ${py}`;
     });
-    const raw = s.points.map(([x, y]) => `${x},${+y.toFixed(6)}`).join(' ');
-    parts.push(`<path d="${d}" stroke="${colour}" class="series" data-series="${esc(s.name)}" data-points="${raw}"/>`);
+    const dashAttr = dash === '' ? '' : ` stroke-dasharray="${dash}"${coincides ? ` stroke-dashoffset="${5 * (i - first)}"` : ''}`;
+    parts.push(`<path d="${d}" stroke="${colour}"${dashAttr} class="series" data-series="${esc(s.name)}" data-points="${raws[i]}"/>`);
     const lx = M.left + (i % legendCols) * (pw / legendCols);
     const ly = PLOT_H + 4 + Math.floor(i / legendCols) * LEGEND_ROW;
-    parts.push(`<rect x="${lx}" y="${ly - 5}" width="12" height="4" fill="${colour}"/><text x="${lx + 18}" y="${ly}" dominant-baseline="middle" class="legend">${esc(s.name)}</text>`);
+    const name = coincides ? `${s.name} (same as ${spec.series[first].name})` : s.name;
+    parts.push(
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 16}" y2="${ly}" stroke="${colour}" stroke-width="2.5"${dash === '' ? '' : ` stroke-dasharray="${dash === '5 5' ? '4 2' : dash}"`}/>` +
+        `<text x="${lx + 22}" y="${ly}" dominant-baseline="middle" class="legend">${esc(name)}</text>`,
+    );
   });
+  // the viewBox scales the chart down to a narrow window
   return `<figure class="chart" data-chart="${esc(spec.id)}"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg></figure>`;
 }

@@ -1,26 +1,31 @@
 /*
  * Replaying a trace: the edge that joins the trace reader, the pure machines
  * (one per configuration, all fed from a single read) and optionally the
- * compression pool, and produces the reports and the exit statuses.
+ * worker pool, and produces the reports and the exit statuses.
  *
  * In-process (--threads 0) each record goes straight from the reader to the
- * machine. With a pool, the reader runs ahead of the machine through a
- * bounded queue of record copies, so parsing overlaps with the workers'
- * compression of each reclaim batch; errors travel through the queue in
- * trace order, so the first stop in trace order still decides (an
- * out-of-memory stop at line 90 wins over a malformed line 100 that the
- * reader already saw).
+ * machines, and every decompression is checked at once. With a pool the
+ * main thread only runs the model: the trace is read and parsed in a reader
+ * thread (src/sim/reader-thread.ts), the pages reclaim will store are
+ * compressed ahead in the workers, and decompressions are checked there in
+ * batches (src/sim/pool-verifier.ts) without the model waiting. Records and
+ * stops still come in trace order, so the first stop in trace order
+ * decides (an out-of-memory stop at line 90 wins over a malformed line 100
+ * that the reader already saw); a mismatch found late is reported at the
+ * line of its load.
  */
-import type { Codec } from '../compress/codec.js';
+import { availableParallelism } from 'node:os';
+import type { Codec, CompressedPage } from '../compress/codec.js';
 import { loadCodec } from '../compress/registry.js';
 import { CompressorError, EXIT, InputError, SimError } from '../errors.js';
-import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
-import type { CompressedPage } from '../compress/codec.js';
 import type { Content } from '../mm/content.js';
+import { Machine, type MachineConfig, type Page } from '../mm/replay.js';
 import { buildReport, type Report } from '../report/report.js';
 import { Sampler } from '../report/series.js';
 import type { TraceRecord } from '../trace/format.js';
 import { readTrace } from '../trace/reader.js';
+import { PoolVerifier, type BatchVerifier } from './pool-verifier.js';
+import { readTraceInWorker } from './reader-thread.js';
 
 /** One configuration: the machine, the compressor's canonical name, the worker threads. */
 export interface RunSettings {
@@ -29,8 +34,8 @@ export interface RunSettings {
   threads: number;
 }
 
-/** Compresses batches of pages somewhere else (a worker pool). */
-export interface BatchCompressor {
+/** Compresses batches of pages, and verifies decompressions, somewhere else (a worker pool). */
+export interface BatchCompressor extends BatchVerifier {
   readonly threads: number;
   compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]>;
 }
@@ -39,6 +44,13 @@ export interface SimulateOptions {
   /** A module exporting `createCodec(name)` to use instead of the registry. */
   codecModule?: string;
   onProgress?: (fileBytesRead: number, records: number, swapouts: number) => void;
+  /**
+   * Parse the trace in a reader thread of its own. By default only when a
+   * core is left over beside the main thread and the workers: measured on 2
+   * cores, the thread's own parsing, batch encoding and hand-offs cost more
+   * CPU than they take off the main thread (README, Performance).
+   */
+  readerThread?: boolean;
 }
 
 export interface SimResult {
@@ -52,6 +64,8 @@ class Replay {
   readonly machine: Machine;
   readonly sampler = new Sampler();
   private readonly ahead: CompressAhead | null;
+  /** The verification side channel in the workers (with a pool), else in-process. */
+  private readonly verifier: PoolVerifier | null;
   records = 0;
   /** Milliseconds spent on this configuration's records (the shared reading excluded). */
   busyMs = 0;
@@ -59,18 +73,33 @@ class Replay {
   constructor(
     readonly settings: RunSettings,
     codec: Codec,
+    codecFor: (name: string) => Codec,
     readonly pool: BatchCompressor | undefined,
     private readonly tracePath: string,
     /** Names the configuration in errors when several replay together. */
     private readonly label: string | null,
   ) {
-    this.machine = new Machine(settings.machine, codec);
+    this.machine = new Machine(settings.machine, codec, codecFor);
     // the no-zswap baseline stores nothing in zswap: nothing to compress ahead
     this.ahead = pool === undefined || !settings.machine.zswapEnabled ? null : new CompressAhead(this.machine, pool);
+    this.verifier = pool === undefined ? null : new PoolVerifier(pool, (site) => this.machine.recordCorrupt(site));
+    if (this.verifier !== null) this.machine.setVerifier(this.verifier);
   }
 
   /** Before a record: the compressions its reclaim will want, when a pool does them. */
   prepare(rec: TraceRecord): Promise<void> | null {
+    if (this.verifier !== null) {
+      if (this.verifier.failure) throw this.labelled(this.verifier.failure);
+      const backlog = this.verifier.backlog();
+      if (backlog !== null) {
+        return backlog.then(
+          () => this.prepare(rec) ?? undefined,
+          (e: unknown) => {
+            throw this.labelled(e);
+          },
+        );
+      }
+    }
     if (this.ahead === null || !this.machine.willReclaim(rec) || !this.machine.zswap.likelyToCompress()) return null;
     return this.ahead.beforeReclaim().catch((e: unknown) => {
       throw this.labelled(e);
@@ -92,6 +121,11 @@ class Replay {
     const t0 = performance.now();
     const machine = this.machine;
     machine.finalCheck();
+    try {
+      await this.verifier?.drain();
+    } catch (e) {
+      throw this.labelled(e);
+    }
     this.busyMs += performance.now() - t0;
     const wall = (this.busyMs + readingMs) / 1000;
     const report = buildReport(machine, this.settings.compressor, this.pool?.threads ?? 0, wall, this.sampler.finish(machine, this.records));
@@ -119,10 +153,17 @@ export interface Configuration {
  * alone. Memory is that of all the machines together.
  */
 export async function simulateMany(tracePath: string, configurations: Configuration[], options: SimulateOptions = {}): Promise<SimResult[]> {
+  // every codec a configuration names (zswap's, and its zram devices'), loaded once
+  const codecs = new Map<string, Codec>();
+  for (const c of configurations) {
+    for (const name of [c.settings.compressor, ...(c.settings.machine.zram ?? []).map((z) => z?.algorithm)]) {
+      if (name !== undefined && !codecs.has(name)) codecs.set(name, await loadCodec(name, options.codecModule));
+    }
+  }
+  const codecFor = (name: string): Codec => codecs.get(name)!;
   const replays: Replay[] = [];
   for (const c of configurations) {
-    const codec = await loadCodec(c.settings.compressor, options.codecModule);
-    replays.push(new Replay(c.settings, codec, c.pool, tracePath, configurations.length > 1 ? (c.label ?? c.settings.compressor) : null));
+    replays.push(new Replay(c.settings, codecFor(c.settings.compressor), codecFor, c.pool, tracePath, configurations.length > 1 ? (c.label ?? c.settings.compressor) : null));
   }
   const started = performance.now();
   // one replay's wall time is simply the time elapsed: only several need their own clocks
@@ -156,16 +197,12 @@ export async function simulateMany(tracePath: string, configurations: Configurat
     return null;
   };
 
-  if (replays.every((r) => r.pool === undefined)) {
-    await readTrace(
-      tracePath,
-      (rec) => {
-        for (const r of replays) stepTimed(r, rec, clocked ? performance.now() : 0);
-      },
-      { onProgress: progress },
-    );
+  const threads = Math.max(0, ...replays.map((r) => r.pool?.threads ?? 0));
+  if (options.readerThread ?? (threads > 0 && availableParallelism() >= threads + 2)) {
+    // parsing in a thread of its own: this one only runs the model
+    await readTraceInWorker(tracePath, (rec) => stepFrom(rec, 0), { onProgress: progress });
   } else {
-    await replayAhead(tracePath, (rec) => stepFrom(rec, 0), progress);
+    await readTrace(tracePath, (rec) => stepFrom(rec, 0) ?? undefined, { onProgress: progress });
   }
   const readingMs = Math.max(0, performance.now() - started - replays.reduce((s, r) => s + r.busyMs, 0));
   const results: SimResult[] = [];
@@ -173,76 +210,15 @@ export async function simulateMany(tracePath: string, configurations: Configurat
   return results;
 }
 
-/** How far the reader may run ahead of the machine, in records. */
-const QUEUE_HIGH = 512;
-const QUEUE_LOW = 128;
-const STOP = new Error('replay stopped');
-
-type QueueItem = TraceRecord | Error | null;
-
-async function replayAhead(tracePath: string, consume: (rec: TraceRecord) => Promise<void> | null, onProgress: (bytes: number) => void): Promise<void> {
-  const queue: QueueItem[] = [];
-  let head = 0;
-  // Who waits: the machine for records, the reader for room in the queue.
-  const waiting: { consumer: (() => void) | null; reader: (() => void) | null } = { consumer: null, reader: null };
-  const wake = (who: 'consumer' | 'reader'): void => {
-    const resolve = waiting[who];
-    waiting[who] = null;
-    resolve?.();
-  };
-  let stopped = false;
-
-  const push = (item: QueueItem): void => {
-    queue.push(item);
-    wake('consumer');
-  };
-
-  const reading = readTrace(
-    tracePath,
-    (rec) => {
-      if (stopped) throw STOP;
-      push({ ...rec });
-      if (queue.length - head >= QUEUE_HIGH) return new Promise<void>((resolve) => (waiting.reader = resolve));
-    },
-    { onProgress },
-  ).then(
-    () => push(null),
-    (e: unknown) => {
-      if (e !== STOP) push(e instanceof Error ? e : new Error(String(e)));
-    },
-  );
-
-  try {
-    for (;;) {
-      if (head === queue.length) await new Promise<void>((resolve) => (waiting.consumer = resolve));
-      const item = queue[head];
-      queue[head++] = null;
-      if (head >= 4096) {
-        queue.splice(0, head);
-        head = 0;
-      }
-      if (queue.length - head <= QUEUE_LOW) wake('reader');
-      if (item === null) break;
-      if (item instanceof Error) throw item;
-      const pending = consume(item);
-      if (pending !== null) await pending;
-    }
-  } finally {
-    stopped = true;
-    wake('reader');
-    await reading;
-  }
-}
-
-/** Reclaim batches compressed ahead: the current one, then this many more. */
-const LOOKAHEAD_BATCHES = 8;
+/** Reclaim batches compressed ahead beyond the current one. */
+const LOOKAHEAD_BATCHES = 16;
 /**
- * Pages per batch sent to the pool, at most; the pool splits a batch among
- * its threads. Measured at two threads: 32-page tasks beat 8–16 for lz4 (a
- * task's fixed cost is ~70–100 µs of piscina round trip, lz4's ~17 µs a
- * page), and unsplit 64-page tasks balanced two deflate workers worse.
+ * Pages per compression task. A task costs the main thread ~30–50 µs of
+ * piscina round trip whatever its size, about what lz4 spends on three
+ * pages: tasks are sent whole, and the pages of the current batch that were
+ * not predicted are compressed in-process at their eviction instead.
  */
-const MAX_CHUNK = 64;
+const CHUNK = 64;
 
 /**
  * Keeps the workers busy with the pages the next reclaim batches will store,
@@ -254,22 +230,15 @@ const MAX_CHUNK = 64;
 class CompressAhead {
   private readonly inflight = new Map<Page, Promise<void>>();
   private failure: unknown = null;
-  /** Pages per batch sent to the pool: the lookahead window shared among the threads, two batches each. */
-  private readonly chunk: number;
 
   constructor(
     private readonly machine: Machine,
     private readonly pool: BatchCompressor,
-  ) {
-    const window = machine.config.reclaimBatch * LOOKAHEAD_BATCHES;
-    this.chunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(window / (2 * pool.threads))));
-  }
+  ) {}
 
   /**
-   * Before a reclaim: queue the pages of the next batches, then wait for
-   * those of this batch that are in flight. A page of this batch that was
-   * not predicted is left to in-process compression at its eviction rather
-   * than queued behind the lookahead: the main thread would only wait anyway.
+   * Before a reclaim: send whole tasks of the pages the next batches will
+   * store, then wait for those of this batch that are in flight.
    */
   async beforeReclaim(): Promise<void> {
     if (this.failure !== null) throw this.failure;
@@ -279,20 +248,17 @@ class CompressAhead {
       const w = this.inflight.get(p);
       if (w !== undefined) waits.add(w);
     }
-    const room = batch * LOOKAHEAD_BATCHES - this.inflight.size;
-    if (room >= this.chunk || this.inflight.size < this.chunk) {
-      const ahead = this.machine.storeCandidates(batch, batch * LOOKAHEAD_BATCHES, this.inflight);
-      const n = Math.min(ahead.length, room);
-      // whole tasks only, unless the workers are about to run dry
-      const submit = this.inflight.size < this.chunk ? n : n - (n % this.chunk);
-      for (let i = 0; i < submit; i += this.chunk) this.submit(ahead.slice(i, Math.min(i + this.chunk, submit)));
+    const window = batch * LOOKAHEAD_BATCHES;
+    if (window - this.inflight.size >= CHUNK) {
+      const ahead = this.machine.storeCandidates(batch, window);
+      const n = Math.min(ahead.length, window - this.inflight.size);
+      for (let i = 0; i + CHUNK <= n; i += CHUNK) this.submit(ahead.slice(i, i + CHUNK));
     }
     if (waits.size > 0) await Promise.all(waits);
   }
 
   private submit(pages: Page[]): void {
-    if (pages.length === 0) return;
-    const contents: Content[] = pages.map((p) => p.content);
+    const contents: Content[] = pages.map((p) => this.machine.requestAhead(p));
     const done = this.pool.compressBatch(contents.map((c) => c.bytes)).then(
       (blocks) => {
         pages.forEach((p, i) => {

@@ -86,6 +86,19 @@ export class TraceWriter {
     this.record(`d ${id} ${encodeData(page)}`);
   }
 
+  /**
+   * Defines a page content up front (`d`), so that every write of it is
+   * `@ID` (with `dedup`; zero and same-filled pages stay inline, they are short).
+   */
+  defineShared(page: Uint8Array): void {
+    if (!this.options.dedup || contentClass(page) !== 'other') return;
+    const key = createHash('sha1').update(page).digest('base64');
+    if ((this.seen.get(key) ?? 0) > 0) return;
+    const id = this.nextId++;
+    this.seen.set(key, id);
+    this.define(id, page);
+  }
+
   write(as: number, vpn: number, page: Uint8Array): void {
     this.record(`w ${as} 0x${vpn.toString(16)} ${this.data(page)}`);
   }

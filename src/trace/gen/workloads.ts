@@ -27,6 +27,11 @@ export interface GenParams {
   seed: number;
   pages: number;
   ops: number;
+  /**
+   * Page contents to draw from instead of synthesizing them (`--contents`):
+   * each is defined once with `d` and written as `@ID`.
+   */
+  contents?: Uint8Array[];
 }
 
 export interface Workload {
@@ -35,20 +40,39 @@ export interface Workload {
   generate(w: TraceWriter, p: GenParams): Promise<void>;
 }
 
-/** Writes page content, remembers each page's kind, and counts the accesses after the initial writes. */
+/**
+ * Writes page content — synthesized by kind, or drawn from given contents —
+ * remembers each page's kind, and counts the accesses after the initial
+ * writes.
+ */
 class Emitter {
   readonly rng: Rng;
   private readonly page = new Uint8Array(PAGE_SIZE);
   private readonly kinds = new Map<string, ContentKind>();
+  private readonly contents: Uint8Array[] | null;
+  private defined = false;
   /** Accesses emitted since `startOps`, and the budget of them. */
   accesses = 0;
   private budget = Infinity;
 
   constructor(
     readonly w: TraceWriter,
-    seed: number,
+    p: GenParams,
   ) {
-    this.rng = new Rng(seed);
+    this.rng = new Rng(p.seed);
+    this.contents = p.contents === undefined || p.contents.length === 0 ? null : p.contents;
+  }
+
+  /** Given contents: any of them, uniformly (a rewrite too: real memory does not keep a page's kind). */
+  private async drawn(contents: Uint8Array[]): Promise<Uint8Array> {
+    if (!this.defined) {
+      this.defined = true;
+      for (const c of contents) {
+        this.w.defineShared(c);
+        if (this.w.wantsFlush) await this.w.flush();
+      }
+    }
+    return contents[this.rng.int(contents.length)];
   }
 
   /** The initial writes are done: from now on `ops` accesses, no more. */
@@ -67,12 +91,16 @@ class Emitter {
   }
 
   async write(as: number, vpn: number): Promise<void> {
-    const k = this.key(as, vpn);
-    const old = this.kinds.get(k);
-    const kind = old === undefined ? CONTENT_KINDS[this.rng.weighted(DEFAULT_MIX)] : rewriteKind(old, this.rng);
-    this.kinds.set(k, kind);
-    fillPage(this.page, kind, this.rng);
-    this.w.write(as, vpn, this.page);
+    if (this.contents !== null) {
+      this.w.write(as, vpn, await this.drawn(this.contents));
+    } else {
+      const k = this.key(as, vpn);
+      const old = this.kinds.get(k);
+      const kind = old === undefined ? CONTENT_KINDS[this.rng.weighted(DEFAULT_MIX)] : rewriteKind(old, this.rng);
+      this.kinds.set(k, kind);
+      fillPage(this.page, kind, this.rng);
+      this.w.write(as, vpn, this.page);
+    }
     this.accesses++;
     if (this.w.wantsFlush) await this.w.flush();
   }
@@ -123,7 +151,7 @@ const mixed: Workload = {
   describe: 'several processes, hot/cold working set larger than RAM, reads, rewrites, frees, exits',
   defaults: { pages: 24576, ops: 100000 },
   async generate(w, p) {
-    const e = new Emitter(w, p.seed);
+    const e = new Emitter(w, p);
     const rng = e.rng;
     const shares = [0.4, 0.3, 0.2, 0.1];
     interface Proc {
@@ -177,7 +205,7 @@ const scan: Workload = {
   describe: 'sequential passes over a working set larger than RAM',
   defaults: { pages: 20480, ops: 60000 },
   async generate(w, p) {
-    const e = new Emitter(w, p.seed);
+    const e = new Emitter(w, p);
     w.comment(`scan: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
@@ -194,7 +222,7 @@ const zipf: Workload = {
   describe: 'skewed reuse: page popularity follows Zipf(1.0)',
   defaults: { pages: 24576, ops: 100000 },
   async generate(w, p) {
-    const e = new Emitter(w, p.seed);
+    const e = new Emitter(w, p);
     w.comment(`zipf: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const half = Math.ceil(p.pages / 2);
     const pages: [number, number][] = [
@@ -217,7 +245,7 @@ const dup: Workload = {
   describe: 'pages faulted back and rewritten while in the swap cache (duplicate stores with --swapcache-write keep)',
   defaults: { pages: 20480, ops: 40000 },
   async generate(w, p) {
-    const e = new Emitter(w, p.seed);
+    const e = new Emitter(w, p);
     w.comment(`dup: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
@@ -236,7 +264,7 @@ const pageout: Workload = {
   describe: 'every page written, paged out in address order (o records, as MADV_PAGEOUT), then read back in Zipf order',
   defaults: { pages: 4096, ops: 8192 },
   async generate(w, p) {
-    const e = new Emitter(w, p.seed);
+    const e = new Emitter(w, p);
     w.comment(`pageout: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);

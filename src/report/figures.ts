@@ -1,0 +1,103 @@
+/*
+ * The figures a user decides on, derived from a report: what compressed
+ * swap (zswap's pool and every zram device together) holds and what it
+ * costs in RAM, the disk I/O left once zram's share of the swap I/O is
+ * taken out, and the compression CPU of this process. `compare`'s table,
+ * the verdict, the summary and the HTML report all read them from here, so
+ * that one number has one definition.
+ */
+import { PAGE_SIZE } from '../page.js';
+import type { Report } from './report.js';
+
+/** Nothing is compressed: no zswap and no zram device (the baseline of `compare`). */
+export function isBaseline(r: Report): boolean {
+  return !r.config.zswap_enabled && r.config.zram.length === 0;
+}
+
+/** Pages held compressed (or as a fill word): zswap's stored_pages plus every zram device's pages_stored. */
+export function storedPages(r: Report): number {
+  return r.zswap.stored_pages + r.zram.reduce((s, z) => s + z.orig_data_size / PAGE_SIZE, 0);
+}
+
+/** RAM the compressed pages take: zswap's pool (the allocator's real pages) plus every zram device's mem_used_total. */
+export function poolBytes(r: Report): number {
+  return r.pool.pages * PAGE_SIZE + r.zram.reduce((s, z) => s + z.mem_used_total, 0);
+}
+
+/** Bytes the stored pages would take uncompressed, minus what their pools take: negative when a pool costs more than it holds. */
+export function ramSaved(r: Report): number {
+  return storedPages(r) * PAGE_SIZE - poolBytes(r);
+}
+
+/** Stored pages ÷ pool pages: how much memory the pools stand for (null when they hold nothing). */
+export function poolRatio(r: Report): number | null {
+  const pool = poolBytes(r);
+  return pool === 0 ? null : (storedPages(r) * PAGE_SIZE) / pool;
+}
+
+/** Swap writes that went to a disk (pswpout without the zram devices' writes). */
+export function diskWrites(r: Report): number {
+  return r.swap.pswpout - r.zram.reduce((s, z) => s + z.num_writes, 0);
+}
+
+/** Swap reads from a disk (pswpin without the zram devices' reads). */
+export function diskReads(r: Report): number {
+  return r.swap.pswpin - r.zram.reduce((s, z) => s + z.num_reads, 0);
+}
+
+export interface CompressionCpu {
+  /** Pages compressed, by zswap and every zram device. */
+  pages: number;
+  /** Mean µs per compression (null when nothing was compressed). */
+  usPerPage: number | null;
+  /** Seconds of compression and decompression per GiB swapped out (null when nothing was). */
+  secondsPerGiB: number | null;
+}
+
+/** This process's codec time (not the kernel's): per page compressed, and per GiB swapped out. */
+export function compressionCpu(r: Report): CompressionCpu {
+  const all = [r.compression, ...r.zram.map((z) => z.compression)];
+  const pages = all.reduce((s, c) => s + c.pages, 0);
+  const compressNs = all.reduce((s, c) => s + c.compress_ns_total, 0);
+  const totalNs = compressNs + all.reduce((s, c) => s + c.decompress_ns_total, 0);
+  const gib = (r.swap.swapouts * PAGE_SIZE) / 2 ** 30;
+  return {
+    pages,
+    usPerPage: pages === 0 ? null : compressNs / pages / 1000,
+    secondsPerGiB: gib === 0 || pages === 0 ? null : totalNs / 1e9 / gib,
+  };
+}
+
+/** Disk I/O (writes + reads) a configuration avoids against the baseline; negative: it does more. */
+export function diskIoAvoided(r: Report, base: Report): number {
+  return diskWrites(base) + diskReads(base) - diskWrites(r) - diskReads(r);
+}
+
+/** The short names of configurations: only what varies between them, e.g. `lz4 zbud`, `zram lzo-rle + disk`. */
+export function configLabels(reports: Report[]): string[] {
+  const configs = reports.filter((r) => !isBaseline(r));
+  const zswap = configs.filter((r) => r.config.zswap_enabled);
+  const varies = (among: Report[], f: (r: Report) => unknown): boolean => new Set(among.map((r) => JSON.stringify(f(r)))).size > 1;
+  const anyZram = configs.some((r) => r.config.zram.length > 0);
+  const show = {
+    compressor: varies(zswap, (r) => r.config.compressor) || !anyZram,
+    zpool: varies(zswap, (r) => r.config.zpool),
+    limit: varies(zswap, (r) => r.config.max_pool_percent),
+    kernel: varies(configs, (r) => r.config.kernel),
+  };
+  return reports.map((r) => {
+    if (isBaseline(r)) return 'no compressed swap';
+    const c = r.config;
+    const parts: string[] = [];
+    if (c.zswap_enabled) {
+      const z = [anyZram ? 'zswap' : null, show.compressor || anyZram ? c.compressor : null, show.zpool ? c.zpool : null, show.limit ? `${c.max_pool_percent}%` : null];
+      parts.push(z.filter((p) => p !== null).join(' '));
+    }
+    if (c.zram.length > 0) {
+      const disks = c.swap_devices.length - c.zram.length;
+      parts.push(`zram ${[...new Set(c.zram.map((z) => z.algorithm))].join('/')}${disks > 0 ? ' + disk' : ''}`);
+    }
+    const label = parts.join(' + ') || c.compressor;
+    return show.kernel ? `${label} (${c.kernel})` : label;
+  });
+}

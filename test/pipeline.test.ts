@@ -1,0 +1,179 @@
+/*
+ * The replay pipeline (src/sim/simulate.ts): contents shared by reference
+ * between configurations, verification as a side channel in the workers,
+ * the reader thread — and that none of it changes a result.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bufferIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
+import { CODEC_MODULE_ENV, READER_THREAD_ENV } from '../src/cli/run.js';
+import { CompressionPool } from '../src/compress/pool.js';
+import { PROFILES } from '../src/mm/profiles.js';
+import type { MachineConfig } from '../src/mm/replay.js';
+import { simulateMany, type Configuration } from '../src/sim/simulate.js';
+import { b64, page, traceFile, withoutTimings } from './helpers.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/codecs/${name}.mjs`, import.meta.url));
+
+/** A page whose first byte is `first` and whose second half is zero (the fixture codecs keep the first half). */
+function halfPage(seed: number, first: number): Uint8Array {
+  const p = page(seed, 2048);
+  p[0] = first;
+  return p;
+}
+
+/**
+ * Twelve pages written into four frames of RAM, then each read back: the
+ * page at VPN 5 (first byte 0x5a) is loaded from zswap at line 19.
+ */
+const LOSSY_TRACE = traceFile(
+  [
+    'ztrace 1',
+    ...Array.from({ length: 12 }, (_, v) => `w 1 ${v} ${b64(halfPage(v, v === 5 ? 0x5a : 0x11))}`),
+    ...Array.from({ length: 12 }, (_, v) => `r 1 ${v}`),
+    '',
+  ].join('\n'),
+);
+const LOSSY_LINE = 1 + 12 + 6;
+/** A pool that takes every page. */
+const LOSSY_MACHINE = ['--ram', '4p', '--max-pool-percent', '1000', '--pool-in-ram', 'off'];
+
+async function run(trace: string, env: Record<string, string>, ...args: string[]) {
+  const io = bufferIo();
+  Object.assign(io.env, env);
+  const code = await main(['run', trace, ...args], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+function config(compressor: string, over: Partial<MachineConfig> = {}): MachineConfig {
+  const p = PROFILES['6.12'];
+  return {
+    traceName: 'test',
+    ramPages: 64,
+    swapSlots: [4097],
+    swapPrio: [-1],
+    kernel: '6.12',
+    zpool: 'zsmalloc',
+    max_pool_percent: 20,
+    accept_threshold_percent: p.accept_threshold_percent,
+    limitPolicy: p.limitPolicy,
+    same_filled_pages: p.same_filled_pages,
+    duplicate: p.duplicate,
+    frontswapDup: p.frontswapDup,
+    zeromap: p.zeromap,
+    exclusiveLoads: p.exclusiveLoads,
+    shrinkWorkerPace: 8,
+    swapcacheWrite: 'free',
+    reclaimBatch: 32,
+    poolInRam: true,
+    checkInvariants: false,
+    zswapEnabled: true,
+    ...over,
+  };
+}
+
+describe('contents by reference', () => {
+  for (const readerThread of [false, true]) {
+    it(`a compare's configurations hold one Content per page, not copies (reader thread ${readerThread ? 'on' : 'off'})`, async () => {
+      const pool = new CompressionPool({ threads: 2, codec: 'lz4' });
+      try {
+        const configurations: Configuration[] = [
+          { settings: { machine: config('lz4'), compressor: 'lz4', threads: 2 }, pool: pool.forCodec('lz4'), label: 'lz4' },
+          { settings: { machine: config('deflate:6'), compressor: 'deflate:6', threads: 2 }, pool: pool.forCodec('deflate:6'), label: 'deflate' },
+          { settings: { machine: config('lz4', { zswapEnabled: false }), compressor: 'lz4', threads: 0 }, label: 'baseline' },
+        ];
+        const results = await simulateMany('traces/python-snapshot.trace.gz', configurations, { readerThread });
+        const pagesOf = (i: number) => new Map([...results[i].machine.lru].map((p) => [`${p.as}:${p.vpn}`, p.content]));
+        const [a, b, c] = [0, 1, 2].map(pagesOf);
+        expect(a.size).toBeGreaterThan(32);
+        let compared = 0;
+        for (const [key, content] of a) {
+          for (const other of [b, c]) {
+            const same = other.get(key);
+            if (same === undefined) continue;
+            expect(same).toBe(content); // the very same object, not equal bytes
+            compared++;
+          }
+        }
+        expect(compared).toBeGreaterThan(64);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+});
+
+describe('verification as a side channel', () => {
+  it('a mismatch found by a worker is reported at the line of its load, as in-process', async () => {
+    const outs = [];
+    for (const [threads, reader] of [
+      ['0', 'off'],
+      ['0', 'on'],
+      ['1', 'off'],
+      ['2', 'on'],
+      ['4', 'off'],
+    ]) {
+      const r = await run(LOSSY_TRACE, { [CODEC_MODULE_ENV]: fixture('lossy'), [READER_THREAD_ENV]: reader }, ...LOSSY_MACHINE, '--threads', threads, '--json');
+      expect(r.code, `threads ${threads}, reader ${reader}: ${r.stderr}`).toBe(1);
+      const report = JSON.parse(r.stdout);
+      // the load at line 19, then the final check of the entry zswap still holds
+      expect(report.verify.corrupt_loads).toBe(2);
+      expect(report.verify.corrupt[0]).toMatchObject({ as: 1, vpn: 5, line: LOSSY_LINE, source: 'zswap' });
+      expect(r.stderr).toContain(`${LOSSY_TRACE}:${LOSSY_LINE}`);
+      outs.push(withoutTimings(report));
+    }
+    for (const o of outs.slice(1)) expect(o).toEqual(outs[0]);
+  });
+
+  it('every load is still decompressed and checked: the counts are those of the in-process run', async () => {
+    const counts = [];
+    for (const threads of ['0', '2']) {
+      const r = await run('traces/default.trace.gz', {}, '--ram', '4M', '--swap', '16M', '--threads', threads, '--json');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      const { compress_ns_percentiles, decompress_ns_percentiles, compress_ns_total, decompress_ns_total, ...compression } = report.compression;
+      expect(decompress_ns_total).toBeGreaterThan(0);
+      expect(compress_ns_total).toBeGreaterThan(0);
+      expect(decompress_ns_percentiles).not.toBeNull();
+      expect(compress_ns_percentiles).not.toBeNull();
+      counts.push([report.verify, compression]);
+    }
+    expect(counts[1]).toEqual(counts[0]);
+  });
+
+  it('a worker that dies while verifying ends the run with status 70', async () => {
+    const r = await run(LOSSY_TRACE, { [CODEC_MODULE_ENV]: fixture('dying-decompressor') }, ...LOSSY_MACHINE, '--threads', '2');
+    expect(r.code).toBe(70);
+    expect(r.stderr).toMatch(/compression worker failed/);
+    expect(r.stdout).toBe('');
+    // the same codec is sound in-process
+    expect((await run(LOSSY_TRACE, { [CODEC_MODULE_ENV]: fixture('dying-decompressor') }, ...LOSSY_MACHINE, '--threads', '0')).code).toBe(0);
+  });
+});
+
+describe('the reader thread', () => {
+  it('changes nothing: identical reports with and without it, for run and compare', async () => {
+    for (const command of [
+      ['run', 'traces/python-snapshot.trace.gz', '--ram', '4M', '--swap', '16M', '--threads', '2', '--json'],
+      ['compare', 'traces/default.trace.gz', '--compressors', 'lz4,zstd', '--zpools', 'zbud,zsmalloc', '--ram', '4M', '--swap', '16M', '--threads', '1', '--json'],
+    ]) {
+      const reports = [];
+      for (const reader of ['off', 'on']) {
+        const io = bufferIo();
+        io.env[READER_THREAD_ENV] = reader;
+        expect(await main(command, io), io.stderr).toBe(0);
+        const out = JSON.parse(io.stdout);
+        reports.push(Array.isArray(out) ? out.map(withoutTimings) : withoutTimings(out));
+      }
+      expect(reports[1]).toEqual(reports[0]);
+    }
+  });
+
+  it('a malformed line read by the reader thread is reported with its file and line (status 3)', async () => {
+    const trace = traceFile('ztrace 1\nw 1 1 z\nw 1 2 nonsense\n');
+    const r = await run(trace, { [READER_THREAD_ENV]: 'on' }, '--threads', '1');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${trace}:3:`);
+  });
+});
