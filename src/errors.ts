@@ -6,6 +6,8 @@
  * status. Rejections on the hot path (pool full, compress poor, …) are
  * return values, never exceptions.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export const EXIT = {
   ok: 0,
@@ -45,10 +47,20 @@ export class OutputError extends SimError {
     readonly file: string,
     cause: unknown,
   ) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message;
-    super(`cannot write ${file}: ${why}`, EXIT.usage);
+    super(`cannot write ${file}: ${OutputError.why(file, cause)}`, EXIT.usage);
+  }
+
+  /** What went wrong, in the system's words (without the temporary file's name we wrote to). */
+  private static why(file: string, cause: unknown): string {
+    const e = cause as NodeJS.ErrnoException;
+    // "ENOENT: no such file or directory, open '/x/y.tmp-42'" → "ENOENT: no such file or directory"
+    const system = typeof e?.message === 'string' ? e.message.replace(/, \w+ '.*'$/, '') : String(cause);
+    const dir = dirname(file);
+    if (e?.code === 'ENOENT' && !existsSync(dir)) return `its directory ${dir} does not exist`;
+    if (e?.code === 'ENOENT') return `the system cannot create a file in ${dir} (${system})`;
+    if (e?.code === 'EACCES') return `permission denied (${system})`;
+    if (e?.code === 'EISDIR') return 'it is a directory';
+    return system;
   }
 }
 

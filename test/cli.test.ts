@@ -269,12 +269,20 @@ describe('output files', () => {
   it('an output file that cannot be written is status 2, named, with nothing printed', async () => {
     const gen = await cli('trace', 'gen', 'mixed', '-o', '/nonexistent-dir/x.trace', '--pages', '10', '--ops', '10');
     expect(gen.code).toBe(2);
-    expect(gen.stderr).toContain('cannot write /nonexistent-dir/x.trace: its directory does not exist');
+    expect(gen.stderr).toContain('cannot write /nonexistent-dir/x.trace: its directory /nonexistent-dir does not exist');
     const html = await cli('run', 'test/fixtures/basic.trace', '--ram', '2p', '--threads', '0', '--json', '--html', '/nonexistent-dir/r.html');
     expect(html.code).toBe(2);
     expect(html.stdout).toBe('');
     const csv = await cli('compare', 'test/fixtures/basic.trace', '--compressors', 'lz4', '--ram', '2p', '--threads', '0', '--json', '--csv', '/nonexistent-dir/r.csv');
     expect(csv.code).toBe(2);
+    expect(csv.stdout).toBe('');
+  });
+
+  it('a directory that exists but refuses the file: what the system said, not "does not exist"', async () => {
+    // /proc exists; creating a file in it fails with ENOENT
+    const csv = await cli('compare', 'test/fixtures/basic.trace', '--compressors', 'lz4', '--ram', '2p', '--threads', '0', '--csv', '/proc/x.csv');
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toBe('zswap-sim: cannot write /proc/x.csv: the system cannot create a file in /proc (ENOENT: no such file or directory)\n');
     expect(csv.stdout).toBe('');
   });
 });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { PROGRESS_WIDTH, countLines, progressLine, shareDone } from '../src/cli/progress.js';
+import { visibleLength } from '../src/report/text-table.js';
 import { join } from 'node:path';
 import { parse } from 'node-html-parser';
 import { describe, expect, it } from 'vitest';
@@ -184,11 +186,29 @@ describe('progress', () => {
     return { code, ...io };
   }
 
-  it('draws a bar on a terminal stderr', async () => {
+  it('draws a bar on a terminal stderr that fits 80 columns, and clears it at the end', async () => {
     const r = await withTty(['run', TRACE, ...MACHINE]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/100% \| lz4 \| [\d,]+ records \| [\d,]+ swapouts\/s/);
+    const frames = r.stderr.split('\r').filter((f) => f !== '');
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.at(-2)).toMatch(/^lz4 \S+ 100% [\d,]+ records checking…/); // the trace is read; the final check remains
+    expect(r.stderr.endsWith('\r\u001b[K')).toBe(true); // the last frame is cleared: nothing stale stays on screen
+    for (const f of frames) expect(visibleLength(f.replace('\u001b[K', '')), f).toBeLessThanOrEqual(PROGRESS_WIDTH);
     expect(r.stderr).toContain('\u001b[36m'); // coloured
+  });
+
+  it("tracks the trace's lines replayed, not the file bytes read ahead of them", async () => {
+    expect(await countLines(TRACE)).toBe(9842); // trace info's line count
+    // half the lines replayed is 50 %, however far the file was read ahead or how long the lines are
+    expect(shareDone(4921, 9842)).toBe(0.5);
+    // until the lines are counted: unknown, not a guess from bytes
+    expect(shareDone(4921, null)).toBeNull();
+    expect(progressLine('lz4', shareDone(4921, null), 4920, null, false)).toBe('lz4 ░░░░░░░░░░░░░░░░░░░░   ?% 4,920 records ETA ?');
+  });
+
+  it('a frame says ETA ? until a share is done, and names long labels shortly', () => {
+    expect(progressLine('lz4', 0, 0, null, false)).toBe('lz4 ░░░░░░░░░░░░░░░░░░░░   0% 0 records ETA ?');
+    expect(progressLine('12 configurations of a very long name', 0.5, 1234567, 75, false)).toBe('12 configurations of … ██████████░░░░░░░░░░  50% 1,234,567 records ETA 1m15s');
   });
 
   it('honours NO_COLOR', async () => {

@@ -186,6 +186,26 @@ describe('trace reader: malformed input stops with FILE:LINE and status 3', () =
     expect(stderr).toContain(`${file}:${complete + 1}: gzip stream is truncated`);
   });
 
+  it('garbage after a complete gzip stream: every record replayed, then reported as trailing garbage', async () => {
+    const lines = ['ztrace 1'];
+    for (let i = 0; i < 300; i++) lines.push(`w 1 ${i} ${b64(page(i, 512))}`);
+    const stream = gzipSync(Buffer.from(lines.join('\n') + '\n'));
+    // two members (as `cat a.gz b.gz` makes), then bytes that are not gzip
+    const file = traceFile(Buffer.concat([stream, gzipSync(Buffer.from('r 1 1\n')), Buffer.from('not gzip at all\n')]));
+    let seen = 0;
+    const err = await readTrace(file, () => {
+      seen++;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(seen).toBe(301); // all 300 writes and the second member's read
+    expect((err as InputError).message).toBe(
+      `${file}: trailing garbage after the end of the gzip stream (the last 16 bytes, from byte ${(stream.length + gzipSync(Buffer.from('r 1 1\n')).length).toLocaleString('en-US')}, are not gzip data); the 302 lines before them were read`,
+    );
+    const { code, stderr } = await cli('trace', 'info', file);
+    expect(code).toBe(3);
+    expect(stderr).toContain('trailing garbage after the end of the gzip stream');
+  });
+
   it('a file that does not exist', async () => {
     const { code, stderr } = await cli('run', '/nonexistent/x.trace');
     expect(code).toBe(3);

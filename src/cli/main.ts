@@ -21,7 +21,7 @@ import { COLUMN_KEYS } from '../report/compare.js';
 export function addMachineOptions(cmd: Command, withCompressor = true): Command {
   cmd
     .option('--ram <size>', "RAM of the simulated machine (K, M, G, p suffixes), or N% of the trace's working set", '64M')
-    .option('--swap <sizes>', 'swap devices, comma-separated sizes; zram:SIZE makes a zram device', '256M')
+    .option('--swap <sizes>', 'swap devices, comma-separated sizes; zram:SIZE makes a zram device (default: 256M)')
     .option('--swap-prio <prios>', 'device priorities, one per device (default -1, -2, …)')
     .option('--kernel <version>', 'kernel profile: 3.11, 5.10, 6.1, 6.12 or 6.18 (default 6.12)');
   if (withCompressor) cmd.option('--compressor <name>', 'lz4, lzo, lzo-rle, zstd[:LEVEL], deflate[:LEVEL], deflate-kernel, … (see README)', 'lz4');
@@ -53,7 +53,7 @@ export function addMachineOptions(cmd: Command, withCompressor = true): Command 
 /** The program; each command's action stores its exit status in `result`. */
 function build(io: CliIo, result: { code: number }): Command {
   const program = new Command('zswap-sim')
-    .description('Replay page-access traces through a model of the Linux swap path with frontswap, zswap and zbud, compressing for real.')
+    .description('Replay page-access traces through a model of the Linux compressed swap path — zswap (zbud, z3fold, zsmalloc) and zram, kernels 3.11 to 6.18 — compressing for real.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })

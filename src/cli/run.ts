@@ -45,7 +45,7 @@ export async function replayConfigurations(
     return await simulateMany(
       trace,
       configurations.map(({ settings, label }) => ({ settings, label, pool: pool?.forCodec(settings.compressor) })),
-      { codecModule, readerThread, onProgress: (bytes, records, swapouts) => progress.update(bytes, records, swapouts) },
+      { codecModule, readerThread, onProgress: (line, records) => progress.update(line, records), onReadDone: () => progress.finishing() },
     );
   } finally {
     progress.stop();

@@ -141,7 +141,11 @@ export function bestRows(reports: Report[], columns: Column[]): Set<number>[] {
 export function describeMachine(reports: Report[]): string {
   const c = reports[0].config;
   const kernels = [...new Set(reports.map((r) => r.config.kernel))];
-  return `trace ${c.trace}: RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}, kernel ${kernels.join('/')}, ${reports.find((r) => !isBaseline(r))?.config.max_pool_percent ?? c.max_pool_percent}% pool limit`;
+  const layouts = new Set(reports.map((r) => r.config.swap_devices.join('+')));
+  const swap = layouts.size > 1 ? 'swap devices as labelled (the baseline: the first layout as disks)' : `swap ${c.swap_devices.map(formatBytes).join('+')}`;
+  const limits = [...new Set(reports.filter((r) => r.config.zswap_enabled).map((r) => r.config.max_pool_percent))];
+  const limit = limits.length === 1 ? `, zswap pool limit ${limits[0]}% of RAM` : '';
+  return `trace ${c.trace}: RAM ${formatBytes(c.ram)}, ${swap}, kernel ${kernels.join('/')}${limit}`;
 }
 
 /** The table, its legend and the verdict. */

@@ -21,7 +21,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em aut
 h1{font-size:1.4em;margin-bottom:.2em;overflow-wrap:anywhere} h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
 .meta,.note{color:#555} .note{font-size:12.5px} table{border-collapse:collapse;font-size:12.5px;margin:1em 0}
 th,td{border:1px solid #ddd;padding:4px 6px;text-align:right} th{background:#f4f6f8;vertical-align:bottom}
-td{white-space:nowrap} td:first-child{white-space:normal;min-width:9em}
+td:first-child{min-width:8em} #comparison td{white-space:normal}
 .verdict{background:#f6f8fa;border-left:4px solid #0072B2;padding:.6em 1em;margin:1em 0} .verdict p{margin:.3em 0}
 .scroll{overflow-x:auto}
 td:first-child,th:first-child{text-align:left} td.best{background:#e3f4e6;font-weight:600}
@@ -46,7 +46,8 @@ function table(reports: Report[]): string {
       `<tr><td>${esc(labels[i])}</td>${columns
         .map((c, j) => {
           const cell = cellText(c, r, base);
-          return `<td${best[j].has(i) ? ' class="best"' : ''}>${esc(cell)}</td>`;
+          // "(3,156 fewer)" stays on one line when a narrow window wraps the cell
+          return `<td${best[j].has(i) ? ' class="best"' : ''}>${esc(cell).replace(/ (fewer|more)\)/g, '&nbsp;$1)')}</td>`;
         })
         .join('')}</tr>`,
   );

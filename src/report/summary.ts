@@ -8,6 +8,7 @@
 import Table from 'cli-table3';
 import { PAGE_SIZE } from '../page.js';
 import type { Percentiles } from '../stats/histogram.js';
+import { ramSaved } from './figures.js';
 import type { Report } from './report.js';
 
 export function formatBytes(n: number): string {
@@ -39,10 +40,6 @@ export function effectivePoolRatio(r: Report): number | null {
   return r.pool.pages === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / (r.pool.pages * PAGE_SIZE);
 }
 
-/** Bytes the stored pages would take uncompressed minus what the pool really takes. */
-export function ramSaved(r: Report): number {
-  return r.zswap.stored_pages * PAGE_SIZE - r.pool.pages * PAGE_SIZE;
-}
 
 /** The pool's size: debugfs's pool_total_size, with the allocator's real pages beside it when the cached value differs. */
 export function poolSizeText(r: Report): string {
@@ -74,11 +71,14 @@ function rejectionsText(r: Report): string {
 
 export function formatSummary(r: Report, verbose = false): string {
   const c = r.config;
-  const comp = r.compression;
+  // what compressed: zswap, or else the first zram device
+  const comp = c.zswap_enabled || r.zram.length === 0 ? r.compression : r.zram[0].compression;
+  const compTitle = c.zswap_enabled || r.zram.length === 0 ? 'compression' : `compression (zram${r.zram[0].type})`;
   const lines: string[] = [];
+  const zram = c.zram.length === 0 ? '' : `, zram ${c.zram.map((z) => `${z.algorithm} ${formatBytes(z.disksize)}`).join(' + ')}`;
   lines.push(
-    `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.compressor}/${c.zpool}, RAM ${formatBytes(c.ram)}, ` +
-      `swap ${c.swap_devices.map(formatBytes).join('+')}, max_pool_percent ${c.max_pool_percent}`,
+    `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.zswap_enabled ? `zswap ${c.compressor}/${c.zpool} max_pool_percent ${c.max_pool_percent}` : 'zswap off'}${zram}, ` +
+      `RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}`,
   );
   const s = r.swap;
   const toZswap = s.zswpout ?? (r.frontswap?.succ_stores ?? 0);
@@ -87,22 +87,33 @@ export function formatSummary(r: Report, verbose = false): string {
       ['accesses / major faults', `${num(r.vm.accesses)} / ${num(r.vm.major_faults)}`],
       ['evicted by reclaim / paged out (o)', `${num(r.vm.evictions)} / ${num(r.vm.pageouts)}`],
       ['swap-outs: to zswap / zeromap / device', `${num(toZswap)} / ${num(s.swpout_zero)} / ${num(s.pswpout - r.zswap.written_back_pages)}`],
+      ['RAM saved now (stored − pools)', formatBytes(ramSaved(r))],
       ['device writes / reads (pswpout / pswpin)', `${num(s.pswpout)} / ${num(s.pswpin)}`],
     ]),
   );
-  lines.push(
+  if (c.zswap_enabled) lines.push(
     section('zswap', [
       ['stored pages now (peak)', `${num(r.zswap.stored_pages)} (${num(r.zswap.stored_pages_peak)})`],
       ['pool size now (peak)', `${poolSizeText(r)} (${formatBytes(r.zswap.pool_total_size_peak)})`],
       ['pool ratio (stored ÷ pool pages)', effectivePoolRatio(r)?.toFixed(2) ?? '–'],
-      ['RAM saved now (stored − pool)', formatBytes(ramSaved(r))],
       ['rejected', rejectionsText(r)],
       ['written back', r.zswap.written_back_pages],
       [c.zpool, occupancyText(r)],
     ]),
   );
+  for (const z of r.zram) {
+    const ratio = z.mem_used_total === 0 ? '–' : (z.orig_data_size / z.mem_used_total).toFixed(2);
+    lines.push(
+      section(`zram${z.type} (${z.algorithm}, ${formatBytes(z.disksize)}) — mm_stat`, [
+        ['pages stored (same-filled / huge)', `${num(z.orig_data_size / PAGE_SIZE)} (${num(z.same_pages)} / ${num(z.huge_pages)})`],
+        ['compr_data_size / mem_used_total', `${formatBytes(z.compr_data_size)} / ${formatBytes(z.mem_used_total)}`],
+        ['ratio (orig ÷ mem_used) / mem_used_max', `${ratio} / ${formatBytes(z.mem_used_max)}`],
+        ['writes / reads / failed writes', `${num(z.num_writes)} / ${num(z.num_reads)} / ${num(z.failed_writes)}`],
+      ]),
+    );
+  }
   lines.push(
-    section('compression (this process, not the kernel)', [
+    section(`${compTitle} — times of this process, not the kernel`, [
       ['pages compressed (over 4096 B)', `${num(comp.pages)} (${num(comp.overflow_pages)})`],
       ['ratio', comp.ratio === null ? '–' : comp.ratio.toFixed(2)],
       ['size B p50 / p90 / p99 (fitting pages)', p3(comp.stored_size_percentiles)],

@@ -43,7 +43,10 @@ export interface BatchCompressor extends BatchVerifier {
 export interface SimulateOptions {
   /** A module exporting `createCodec(name)` to use instead of the registry. */
   codecModule?: string;
-  onProgress?: (fileBytesRead: number, records: number, swapouts: number) => void;
+  /** Every few thousand lines: the line of the last record replayed, and the records replayed (by each configuration). */
+  onProgress?: (line: number, records: number) => void;
+  /** The whole trace is replayed: the final checks and the reports remain. */
+  onReadDone?: () => void;
   /**
    * Parse the trace in a reader thread of its own. By default only when a
    * core is left over beside the main thread and the workers: measured on 2
@@ -168,8 +171,8 @@ export async function simulateMany(tracePath: string, configurations: Configurat
   const started = performance.now();
   // one replay's wall time is simply the time elapsed: only several need their own clocks
   const clocked = replays.length > 1;
-  const progress = (bytes: number): void =>
-    options.onProgress?.(bytes, replays[0].records, replays.reduce((s, r) => s + r.machine.io.swapouts, 0));
+  let line = 0;
+  const progress = (): void => options.onProgress?.(line, replays[0].records);
 
   const stepTimed = (r: Replay, rec: TraceRecord, t0: number): void => {
     r.step(rec);
@@ -181,6 +184,7 @@ export async function simulateMany(tracePath: string, configurations: Configurat
    * rest then follows that promise.
    */
   const stepFrom = (rec: TraceRecord, i: number): Promise<void> | null => {
+    line = rec.line;
     for (; i < replays.length; i++) {
       const r = replays[i];
       const t0 = clocked ? performance.now() : 0;
@@ -204,6 +208,7 @@ export async function simulateMany(tracePath: string, configurations: Configurat
   } else {
     await readTrace(tracePath, (rec) => stepFrom(rec, 0) ?? undefined, { onProgress: progress });
   }
+  options.onReadDone?.();
   const readingMs = Math.max(0, performance.now() - started - replays.reduce((s, r) => s + r.busyMs, 0));
   const results: SimResult[] = [];
   for (const r of replays) results.push(await r.finish(readingMs));

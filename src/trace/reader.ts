@@ -11,11 +11,12 @@
  *
  * Every problem is an InputError `FILE:LINE: what is wrong`; a truncated gzip
  * stream is reported at the line it cut, after the lines before it were
- * delivered.
+ * delivered; garbage after a complete gzip stream is reported as such, after
+ * every line of the stream was delivered.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { createGunzip, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import { InputError } from '../errors.js';
 import {
   HEADER,
@@ -47,7 +48,8 @@ export interface ReadSummary {
 
 export interface ReadOptions {
   /** Called with the compressed bytes consumed so far, for progress display. */
-  onProgress?: (fileBytesRead: number) => void;
+  /** Called every PROGRESS_LINES lines and at the end, with the bytes of trace text replayed so far. */
+  onProgress?: (textBytesReplayed: number) => void;
 }
 
 const NL = 0x0a;
@@ -196,29 +198,33 @@ export async function readTrace(file: string, onRecord: RecordHandler, options: 
     throw new InputError(file, 0, describeOpenError(e));
   }
   const parser = new TraceParser(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  // A deep buffer lets gunzip (in the libuv pool) run ahead while records are replayed.
-  // (zlib streams pass stream options through to Transform, though ZlibOptions does not declare them)
-  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20, highWaterMark: 16 << 20 } as ZlibOptions)) : raw;
-  if (gzip) raw.on('error', (e) => source.destroy(e));
-
   let line = 0;
   let records = 0;
   let textBytes = 0;
   let carry: Buffer | null = null;
 
+  let replayed = 0;
   const handle = (buf: Uint8Array, start: number, end: number): void | Promise<void> => {
     line++;
+    replayed += end - start + 1;
+    if (line % PROGRESS_LINES === 0) options.onProgress?.(replayed);
     const rec = parser.parseLine(buf, start, end, line);
     if (rec === null) return;
     records++;
     return onRecord(rec);
   };
 
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+  /** Splits the text into lines and replays them, skipping its first `skip` bytes (already replayed). */
+  const consume = async (source: AsyncIterable<Buffer>, skip: number): Promise<void> => {
+    for await (const whole of source) {
+      let chunk = whole;
+      if (skip > 0) {
+        const drop = Math.min(skip, chunk.length);
+        skip -= drop;
+        chunk = chunk.subarray(drop);
+        if (chunk.length === 0) continue;
+      }
       textBytes += chunk.length;
-      options.onProgress?.(raw.bytesRead);
       let pos = 0;
       if (carry !== null) {
         const nl = chunk.indexOf(NL);
@@ -247,19 +253,143 @@ export async function readTrace(file: string, onRecord: RecordHandler, options: 
         carry = Buffer.from(chunk.subarray(pos));
       }
     }
+  };
+
+  /** A last line without a newline. (`carry` is set in consume: TypeScript cannot see it from here.) */
+  const lastLine = async (): Promise<void> => {
+    const rest = carry as Buffer | null;
+    if (rest !== null) await handle(rest, 0, rest.length);
+  };
+
+  /** The file (up to byte `end`), through gunzip when it is gzip. */
+  const open = (end?: number): { raw: ReadStream; source: AsyncIterable<Buffer> & { destroy(): void } } => {
+    const raw = createReadStream(file, { highWaterMark: 1 << 20, end });
+    // A deep buffer lets gunzip (in the libuv pool) run ahead while records are replayed.
+    // (zlib streams pass stream options through to Transform, though ZlibOptions does not declare them)
+    const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20, highWaterMark: 16 << 20 } as ZlibOptions)) : raw;
+    if (gzip) raw.on('error', (e) => source.destroy(e));
+    return { raw, source };
+  };
+
+  const first = open();
+  try {
+    await consume(first.source, 0);
   } catch (e) {
-    source.destroy();
-    raw.destroy();
-    if (e instanceof InputError || !(e instanceof Error) || !('code' in e)) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_') || code === 'ERR_PADDING_1' || /unexpected end|incorrect header|invalid/i.test(e.message)) {
-      throw new InputError(file, line + 1, `gzip stream is truncated or corrupt (${e.message}); the records before this line were read`);
+    first.source.destroy();
+    first.raw.destroy();
+    // Garbage after a complete gzip stream fails gunzip before the text of the
+    // stream's last chunk is delivered: read the good part again, replay what
+    // was not replayed yet, then say what follows it.
+    const garbage = gzip && e instanceof Error && /incorrect header check|unknown compression method/i.test(e.message) ? await gzipGarbageAt(file) : null;
+    if (garbage === null) throw readError(file, line + 1, e);
+    const again = open(garbage.offset - 1);
+    try {
+      await consume(again.source, textBytes);
+    } catch (e2) {
+      again.source.destroy();
+      throw readError(file, line + 1, e2);
     }
-    throw new InputError(file, line + 1, describeOpenError(e));
+    await lastLine();
+    throw new InputError(
+      file,
+      0,
+      `trailing garbage after the end of the gzip stream (the last ${garbage.trailing.toLocaleString('en-US')} bytes, from byte ${garbage.offset.toLocaleString('en-US')}, are not gzip data); the ${line.toLocaleString('en-US')} lines before them were read`,
+    );
   }
-  if (carry !== null) await handle(carry, 0, carry.length);
+  await lastLine();
+  options.onProgress?.(textBytes);
   if (!parser.sawHeader) throw new InputError(file, Math.max(line, 1), `empty trace: no '${HEADER}' header`);
   return { lines: line, records, textBytes, gzip };
+}
+
+/** Lines between progress reports. */
+const PROGRESS_LINES = 4096;
+
+/**
+ * The size of a trace's text, for progress: the file's size, or for gzip
+ * the ISIZE of its trailer (the uncompressed size mod 2^32), taken when it
+ * is plausible (not below the compressed size); null when unknown.
+ */
+export async function traceTextSize(file: string): Promise<number | null> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      const head = Buffer.alloc(2);
+      await fh.read(head, 0, 2, 0);
+      if (head[0] !== 0x1f || head[1] !== 0x8b) return size;
+      if (size < 18) return null;
+      const tail = Buffer.alloc(4);
+      await fh.read(tail, 0, 4, size - 4);
+      const isize = tail.readUInt32LE(0);
+      return isize >= size ? isize : null;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** A read or gunzip failure as an InputError at `line`. */
+function readError(file: string, line: number, e: unknown): unknown {
+  if (e instanceof InputError || !(e instanceof Error) || !('code' in e)) return e;
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('Z_') || code === 'ERR_PADDING_1' || /unexpected end|incorrect header|invalid/i.test(e.message)) {
+    return new InputError(file, line, `gzip stream is truncated or corrupt (${e.message}); the records before this line were read`);
+  }
+  return new InputError(file, line, describeOpenError(e));
+}
+
+/** Files up to this size are examined for trailing garbage (in memory; only after gunzip failed). */
+const GARBAGE_CHECK_MAX = 1 << 30;
+
+/**
+ * Where a gzip file stops being gzip: walks its members (header, deflate
+ * stream, 8-byte trailer) and returns the offset of the first byte that
+ * does not start a member, or null when the file is members only (the
+ * error was elsewhere), does not start with one, or is too large to check.
+ */
+async function gzipGarbageAt(file: string): Promise<{ offset: number; trailing: number } | null> {
+  const buf = await readFile(file).catch(() => null);
+  if (buf === null || buf.length > GARBAGE_CHECK_MAX) return null;
+  let offset = 0;
+  let members = 0;
+  while (offset < buf.length) {
+    const body = gzipHeaderEnd(buf, offset);
+    if (body === null) break;
+    let consumed: number;
+    try {
+      consumed = (inflateRawSync(buf.subarray(body), { info: true }) as unknown as { engine: { bytesWritten: number } }).engine.bytesWritten;
+    } catch {
+      return null; // corrupt inside a member: not trailing garbage
+    }
+    if (body + consumed + 8 > buf.length) return null; // truncated trailer
+    offset = body + consumed + 8;
+    members++;
+  }
+  return members > 0 && offset < buf.length ? { offset, trailing: buf.length - offset } : null;
+}
+
+/** The offset where a gzip member's deflate data starts, or null when no member header is at `at` (RFC 1952). */
+function gzipHeaderEnd(buf: Buffer, at: number): number | null {
+  if (buf.length - at < 10 || buf[at] !== 0x1f || buf[at + 1] !== 0x8b || buf[at + 2] !== 8) return null;
+  const flags = buf[at + 3];
+  let p = at + 10;
+  if (flags & 4) {
+    if (p + 2 > buf.length) return null;
+    p += 2 + buf.readUInt16LE(p); // FEXTRA
+  }
+  for (const bit of [8, 16]) {
+    // FNAME, FCOMMENT: zero-terminated
+    if (flags & bit) {
+      const z = buf.indexOf(0, p);
+      if (z < 0) return null;
+      p = z + 1;
+    }
+  }
+  if (flags & 2) p += 2; // FHCRC
+  return p <= buf.length ? p : null;
 }
 
 function longLine(file: string, line: number): InputError {
