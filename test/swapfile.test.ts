@@ -166,3 +166,13 @@ describe('priorities and vm_swap_full', () => {
     expect(alloc()).toBe('0:3');
   });
 });
+
+describe('swap_map memory', () => {
+  it('costs memory for the slots used, not the slots configured: a 1 TiB device using 1,025 slots holds one 64 Ki chunk', () => {
+    const slots = (1024 * 2 ** 30) / 4096; // --swap 1024G
+    const { swap, alloc } = makeSwap([slots]);
+    for (let i = 0; i < 1025; i++) expect(alloc()).not.toBe('none');
+    expect(swap.devices[0].swapMap.bytesHeld).toBe(64 * 1024);
+    expect(swap.devices[0].swapMap.length).toBe(slots);
+  });
+});

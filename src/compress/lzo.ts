@@ -276,6 +276,11 @@ export function lzoDecompress(src: Uint8Array, dst: Uint8Array): number {
   const copyLiterals = (count: number): void => {
     if (ip + count > n) fail('truncated literal run');
     if (op + count > dst.length) fail('output overrun');
+    if (count < 64) {
+      // a loop beats making a subarray for the short runs most literals come in
+      for (let i = 0; i < count; i++) dst[op++] = src[ip++];
+      return;
+    }
     dst.set(src.subarray(ip, ip + count), op);
     ip += count;
     op += count;
@@ -283,6 +288,11 @@ export function lzoDecompress(src: Uint8Array, dst: Uint8Array): number {
   const copyMatch = (distance: number, length: number): void => {
     if (distance > op) fail(`match distance ${distance} before the start of the output`);
     if (op + length > dst.length) fail('output overrun');
+    if (distance >= length && length >= 64) {
+      dst.copyWithin(op, op - distance, op - distance + length); // no overlap: one native copy
+      op += length;
+      return;
+    }
     for (let i = 0; i < length; i++, op++) dst[op] = dst[op - distance];
   };
   /** Variable-length count: `base` when the field is 0, plus 255 per zero byte, plus the first non-zero byte. */

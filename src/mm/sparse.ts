@@ -16,6 +16,13 @@ export class SparseBytes {
 
   constructor(readonly length: number) {}
 
+  /** Bytes of slot state held: 64 Ki per chunk in use, whatever the length. */
+  get bytesHeld(): number {
+    let n = 0;
+    for (const c of this.chunks.values()) n += c.bytes.length;
+    return n;
+  }
+
   get(i: number): number {
     const c = this.chunks.get(i >>> CHUNK_SHIFT);
     return c === undefined ? 0 : c.bytes[i & CHUNK_MASK];
