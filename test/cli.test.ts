@@ -265,6 +265,26 @@ describe('bundled traces', () => {
   }
 });
 
+describe('--ram N%', () => {
+  it("is N percent of the trace's working set, rounded up to whole pages", async () => {
+    // basic.trace's working set is 4 pages
+    const half = JSON.parse((await cli('run', 'test/fixtures/basic.trace', '--ram', '50%', '--threads', '0', '--json')).stdout);
+    expect(half.config.ram).toBe(2 * 4096);
+    const third = JSON.parse((await cli('run', 'test/fixtures/basic.trace', '--ram', '30%', '--threads', '0', '--json')).stdout);
+    expect(third.config.ram).toBe(2 * 4096); // ceil(1.2)
+    const cmp = JSON.parse((await cli('compare', 'test/fixtures/basic.trace', '--compressors', 'lz4', '--ram', '100%', '--threads', '0', '--json')).stdout);
+    expect(cmp.map((r: { config: { ram: number } }) => r.config.ram)).toEqual([4 * 4096, 4 * 4096]);
+  });
+
+  it('a percentage out of range is a usage error naming --ram', async () => {
+    for (const bad of ['0%', '1001%']) {
+      const r = await cli('run', 'test/fixtures/basic.trace', '--ram', bad, '--threads', '0');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--ram: ${bad} is not a percentage of the working set`);
+    }
+  });
+});
+
 describe('output files', () => {
   it('an output file that cannot be written is status 2, named, with nothing printed', async () => {
     const gen = await cli('trace', 'gen', 'mixed', '-o', '/nonexistent-dir/x.trace', '--pages', '10', '--ops', '10');

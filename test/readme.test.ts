@@ -55,6 +55,12 @@ describe('README', () => {
       expect(r.status, r.stderr).toBe(c.status);
       expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
       outputs.set(c.line, r.stdout);
+      if (c.line === 'npm start') {
+        // fits 100 columns (npm's own echo of the script aside) and ends with the verdict
+        const lines = r.stdout.split('\n').filter((l) => !l.startsWith('> ') && l.trim() !== '');
+        for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(100);
+        expect(lines.at(-1)).toMatch(/^Verdict: /);
+      }
     });
   }
 

@@ -41,6 +41,7 @@ function report(s: Shape): Report {
   r.swap.pswpin = s.pswpin ?? 0;
   r.zswap.stored_pages = s.stored ?? 0;
   r.pool.pages = s.poolPages ?? 0;
+  r.zswap.pool_total_size = r.pool.pages * PAGE; // debugfs agrees unless a test says otherwise
   r.pool.bytes_stored = s.bytesStored ?? (s.poolPages ?? 0) * PAGE;
   r.verify.corrupt_loads = s.corrupt ?? 0;
   r.compression.pages = s.baseline ? 0 : 100;
@@ -160,16 +161,17 @@ describe('verdict', () => {
     expect(diskIoAvoided(zram, reports[0])).toBe(1800);
     expect(configLabels(reports)).toEqual(['no compressed swap', 'zswap lz4', 'zram lzo-rle']);
     const v = verdict(reports);
-    expect(v).toContain('Verdict: zram lzo-rle — it saves the most RAM and avoids the most disk I/O.');
+    expect(v.at(-1)).toBe('Verdict: zram lzo-rle — it saves the most RAM and avoids the most disk I/O.');
     // its zsmalloc pool holds no compressed bytes in this shaped report: the caveat covers zram too
-    expect(v.at(-1)).toMatch(/^Caveat: .*zram lzo-rle \(zram0\) 0 % full/);
+    expect(v.at(-2)).toMatch(/^Caveat: .*zram lzo-rle \(zram0\) 0 % full/);
   });
 
   it('warns that zsmalloc compaction is not modelled when a zsmalloc pool ends sparse', () => {
     const sparse = report({ compressor: 'zstd', zpool: 'zsmalloc', stored: 400, poolPages: 100, bytesStored: 50 * PAGE, pswpout: 700, pswpin: 600 });
     sparse.config.zpool = 'zsmalloc';
     const v = verdict([base(), sparse]);
-    expect(v.at(-1)).toBe(
+    expect(v.at(-1)).toMatch(/^Verdict: /);
+    expect(v.at(-2)).toBe(
       'Caveat: zsmalloc compaction is not modelled (SPEC §7.3), and here it matters: zstd 50 % full at the end. The kernel would compact that pool, so its RAM saved is a lower bound.',
     );
   });
@@ -191,6 +193,13 @@ describe("compare's table", () => {
     expect(out).toContain('-120 KiB');
     expect(out).toContain('negative: a pool costs');
     expect(out).toContain('Most disk I/O avoided: zstd (disk writes 400 fewer, reads the same, against');
+  });
+
+  it("shows debugfs's cached pool_total_size beside the real pages when they differ (≤ 6.1)", () => {
+    const lag = report({ stored: 40, poolPages: 20, pswpout: 900 });
+    lag.zswap.pool_total_size = 18 * PAGE;
+    const out = formatCompare([base(), lag, report({ compressor: 'zstd', stored: 40, poolPages: 10, pswpout: 800 })], false);
+    expect(out.replace(/\n {2}/g, ' ')).toContain("debugfs's pool_total_size is cached (≤ 6.1) and lags the pool: lz4 72.0 KiB (real 80.0 KiB); the table uses the real pages.");
   });
 
   it('--columns picks columns by name; an unknown one is a usage error naming the choices', () => {

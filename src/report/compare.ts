@@ -170,6 +170,15 @@ export function formatCompare(reports: Report[], colour: boolean, columns: Colum
   if (shown.some((c) => ['compress_us', 'cpu_per_gib', 'compress_p', 'decompress_p'].includes(c.key))) {
     notes.push(`µs and CPU s are this process's codecs (JavaScript, WebAssembly or native), not the kernel's${shown.some((c) => c.key.endsWith('_p')) ? `; ${PAUSE_FLAG}: p99 ≥ 10 × p50, dominated by this process's pauses (GC, JIT, worker start), not the codec` : ''}.`);
   }
+  const lagging = reports.filter((r) => r.config.zswap_enabled && r.zswap.pool_total_size !== r.pool.pages * 4096);
+  if (lagging.length > 0) {
+    const labels = configLabels(reports);
+    notes.push(
+      `debugfs's pool_total_size is cached (≤ 6.1) and lags the pool: ${lagging
+        .map((r) => `${labels[reports.indexOf(r)]} ${formatBytes(r.zswap.pool_total_size)} (real ${formatBytes(r.pool.pages * 4096)})`)
+        .join(', ')}; the table uses the real pages.`,
+    );
+  }
   const v = verdict(reports).map((line) => wrap(line, TERMINAL_WIDTH));
   return `${table}${notes.map((n) => wrap(n, TERMINAL_WIDTH)).join('\n')}\n${v.length > 0 ? `\n${v.join('\n')}\n` : ''}`;
 }

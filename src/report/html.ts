@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { bestRows, cellText, describeMachine, PAUSE_FLAG, selectColumns } from './compare.js';
 import { configLabels, isBaseline } from './figures.js';
 import type { Report } from './report.js';
-import { occupancyText } from './summary.js';
+import { occupancyText, poolSizeText } from './summary.js';
 import { esc, lineChart, styleOf, type ChartSpec, type Series } from './svg.js';
 import { verdict } from './verdict.js';
 
@@ -119,7 +119,7 @@ function percentileTable(reports: Report[]): string {
       const flag = values.p50 !== null && values.p99 !== null && values.p99 >= 10 * values.p50 ? ` ${PAUSE_FLAG}` : '';
       rows.push(`<tr><td>${label}</td><td>${metric}${flag}</td>${PERCENTILES.map((p) => `<td>${us(values[`p${p}`])}</td>`).join('')}</tr>`);
     }
-    rows.push(`<tr><td>${label}</td><td>${esc(r.config.zpool)}</td><td colspan="${PERCENTILES.length}" style="text-align:left">${esc(occupancyText(r))}</td></tr>`);
+    rows.push(`<tr><td>${label}</td><td>${esc(r.config.zpool)}</td><td colspan="${PERCENTILES.length}" style="text-align:left">${esc(occupancyText(r))}; pool ${esc(poolSizeText(r))}</td></tr>`);
   }
   return `<div class="scroll"><table id="distributions">${head}${rows.join('')}</table></div>`;
 }

@@ -19,7 +19,8 @@
  *  6. The recommendation: one configuration when it wins both, the two
  *     winners otherwise, or the baseline when no configuration pays off.
  *  7. A caveat when a zsmalloc pool ends less than 80 % full: compaction is
- *     not modelled (SPEC §7.3), so its RAM saved is a lower bound.
+ *     not modelled (SPEC §7.3), so its RAM saved is a lower bound. It comes
+ *     before the recommendation, which is always the last line.
  */
 import { PAGE_SIZE } from '../page.js';
 import { compressionCpu, configLabels, diskIoAvoided, diskReads, diskWrites, isBaseline, poolRatio, ramSaved } from './figures.js';
@@ -145,6 +146,9 @@ export function verdict(reports: Report[]): string[] {
     lines.push(`Compression CPU (this process's codecs, not the kernel's): ${parts.join('; ')}.`);
   }
 
+  // 7 before 6: the caveat, so that the verdict is the last word
+  lines.push(...zsmallocCaveat(sound));
+
   // 6. the recommendation
   const savesRam = saved[ramBest[0]] > 0;
   const avoidsIo = base !== null && ioBest > 0;
@@ -165,7 +169,7 @@ export function verdict(reports: Report[]): string[] {
     }
   }
 
-  return [...lines, ...zsmallocCaveat(sound)];
+  return lines;
 }
 
 /** 7. zsmalloc without compaction (zswap's pool or a zram device's): a caveat when a pool ends sparse. */
