@@ -111,7 +111,7 @@ function runChild(args: string[]): ChildOut {
 
 /** What a run simulates, in MB: RAM, the device slots it used, and the pool when it is outside RAM. */
 function simulatedMB(r: Report): number {
-  return (r.config.ram + r.swap.slots_used_peak * 4096 + (r.config.pool_in_ram ? 0 : r.zswap.pool_total_size_peak ?? 0)) / 1e6;
+  return (r.config.ram + r.swap.slots_used_peak * 4096 + (r.config.pool_in_ram ? 0 : (r.zswap?.pool_total_size_peak ?? 0))) / 1e6;
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');

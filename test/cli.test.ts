@@ -109,7 +109,15 @@ describe('run', () => {
     const { code, stdout } = await cli('run', 'test/fixtures/basic.trace', '--kernel', '5.10', '--ram', '2p', '--json', '--threads', '0');
     expect(code).toBe(0);
     const r = JSON.parse(stdout);
-    expect(Object.keys(r)).toEqual(['config', 'vm', 'workload', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'zram', 'verify', 'timing', 'distributions', 'time_series']);
+    expect(Object.keys(r)).toEqual([
+      'config', 'vm', 'workload', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'zram', 'verify',
+      'xen_tmem', 'zcache', 'ramster', 'selfshrink', 'cleancache', 'file', 'timing', 'distributions', 'time_series',
+    ]);
+    // SPEC §13: zswap's own run has no other backend's counters; cleancache counts nothing without a pool
+    expect([r.xen_tmem, r.zcache, r.ramster, r.selfshrink]).toEqual([null, null, null, null]);
+    expect(r.cleancache).toEqual({ succ_gets: 0, failed_gets: 0, puts: 0, invalidates: 0 });
+    expect(r.config.backend).toBe('zswap');
+    expect(r.verify.orphaned_entries).toBe(0);
     expect(r.workload).toEqual({ pages_peak: 4 }); // 0x10, 0x11, 2:5 and 0x12 live before 0x11 is freed
     expect(r.zram).toEqual([]);
     expect(r.config.zram).toEqual([]);
@@ -134,7 +142,7 @@ describe('run', () => {
     expect(Object.keys(r.vm)).toEqual(['accesses', 'major_faults', 'evictions', 'zero_page_reads', 'free_absent', 'pageouts', 'pageout_no_swap', 'pageout_skipped']);
     expect(r.swap).toMatchObject({ zswpout: null, zswpin: null, zswpwb: null, swpout_zero: null, swpin_zero: null });
     expect(Object.keys(r.swap)).toEqual(['swapouts', 'swapins', 'pswpout', 'pswpin', 'slots_total', 'slots_used_peak', 'zswpout', 'zswpin', 'zswpwb', 'swpout_zero', 'swpin_zero']);
-    expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates']);
+    expect(Object.keys(r.frontswap)).toEqual(['succ_stores', 'failed_stores', 'loads', 'invalidates', 'curr_pages']);
     expect(Object.keys(r.zswap)).toEqual([
       'pool_limit_hit',
       'reject_reclaim_fail',

@@ -35,7 +35,7 @@ describe('compare', () => {
     const reports = JSON.parse(stdout) as Report[];
     expect(reports).toHaveLength(5);
     expect(reports[0].config.zswap_enabled).toBe(false);
-    expect(reports[0].frontswap).toEqual({ succ_stores: 0, failed_stores: 0, loads: 0, invalidates: 0 });
+    expect(reports[0].frontswap).toEqual({ succ_stores: 0, failed_stores: 0, loads: 0, invalidates: 0, curr_pages: 0 });
     expect(reports[0].swap.pswpout).toBe(reports[0].swap.swapouts); // every swap-out goes to the device
     for (const r of reports) {
       for (const key of ['config', 'vm', 'swap', 'frontswap', 'zswap', 'pool', 'compression', 'verify', 'timing']) expect(r).toHaveProperty(key);

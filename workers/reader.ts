@@ -43,13 +43,14 @@ async function send(): Promise<void> {
 }
 
 function onRecord(rec: TraceRecord): Promise<void> | undefined {
-  const newBytes = (rec.kind === 'w' || rec.kind === 'd') && (rec.form === 'b' || rec.form === 'f') ? rec.content.bytes : null;
+  const data = rec.kind === 'w' || rec.kind === 'd' || rec.kind === 'W' || rec.kind === 'I';
+  const newBytes = data && (rec.form === 'b' || rec.form === 'f') ? rec.content.bytes : null;
   let ref = 0;
   let defSlot = 0;
   if (rec.kind === 'd') {
     defSlot = nextSlot++;
     slotOf.set(rec.content, defSlot);
-  } else if (rec.kind === 'w' && rec.form === '@') {
+  } else if (data && rec.form === '@') {
     ref = slotOf.get(rec.content)!;
   }
   writer.add(rec, newBytes, ref, defSlot);

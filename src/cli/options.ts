@@ -12,6 +12,8 @@ import { ZPOOLS, type ZpoolName } from '../mm/pools/zpool.js';
 import { DEFAULT_KERNEL, KERNELS, PROFILES, type KernelProfile } from '../mm/profiles.js';
 import type { MachineConfig, SwapcacheWrite } from '../mm/replay.js';
 import type { ZramConfig } from '../mm/zram.js';
+import { BACKENDS, type BackendName, type RamsterConfig, type RamsterPeer, type TmemConfig } from '../mm/tmem.js';
+import type { FrontswapKnobs } from '../mm/frontswap.js';
 import { traceInfo } from '../trace/info.js';
 import { MAX_SWAP_SLOTS } from '../mm/swapfile.js';
 import type { DuplicatePolicy, LimitPolicy } from '../mm/zswap.js';
@@ -111,6 +113,21 @@ export interface MachineOptions {
   zswap?: string;
   zramAlgorithm?: string;
   zramMemLimit?: string;
+  backend?: string;
+  frontswapWritethrough?: string;
+  exclusiveGets?: string;
+  xenMaxmem?: string;
+  xenHostFree?: string;
+  zcacheGen?: string;
+  ramsterPeers?: string;
+  ramsterTarget?: string;
+  ramsterRemotify?: string;
+  ramsterRttUs?: string;
+  selfshrink?: string;
+  selfballoonInterval?: string;
+  frontswapHysteresis?: string;
+  frontswapInertia?: string;
+  recordsPerSecond?: string;
 }
 
 export { KERNELS };
@@ -184,6 +201,10 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
   }
   const pace = o.shrinkWorkerPace === undefined ? 8 : parsePace(o.shrinkWorkerPace);
 
+  const tmem = tmemConfig(o, kernel, ramPages);
+  const other = tmem.backend !== 'zswap';
+  const knobs = frontswapKnobs(o, kernel, tmem);
+
   const machine: MachineConfig = {
     traceName,
     ramPages,
@@ -204,13 +225,123 @@ export function buildSettings(o: MachineOptions, traceName: string): RunSettings
     swapcacheWrite:
       o.swapcacheWrite === undefined ? 'free' : parseChoice<SwapcacheWrite>(o.swapcacheWrite, '--swapcache-write', ['free', 'keep'] as const),
     reclaimBatch: o.reclaimBatch === undefined ? 32 : parseInteger(o.reclaimBatch, '--reclaim-batch', 1, MAX_PAGES),
-    poolInRam: o.poolInRam === undefined ? true : parseOnOff(o.poolInRam, '--pool-in-ram'),
+    poolInRam: o.poolInRam === undefined ? tmem.backend !== 'xen-tmem' : parseOnOff(o.poolInRam, '--pool-in-ram'),
     checkInvariants: o.checkInvariants === true,
     // zswap is off by default beside a zram device (SPEC §12.1)
-    zswapEnabled: o.zswap === undefined ? zram.every((z) => z === null) : parseOnOff(o.zswap, '--zswap'),
+    zswapEnabled: other ? false : o.zswap === undefined ? zram.every((z) => z === null) : parseOnOff(o.zswap, '--zswap'),
     zram,
+    tmem,
+    frontswapKnobs: knobs,
   };
   return { machine, compressor, threads };
+}
+
+/** Options of one backend only. */
+const BACKEND_OPTIONS: [keyof MachineOptions, string, BackendName[]][] = [
+  ['xenMaxmem', '--xen-maxmem', ['xen-tmem']],
+  ['xenHostFree', '--xen-host-free', ['xen-tmem']],
+  ['zcacheGen', '--zcache-gen', ['zcache', 'ramster']],
+  ['ramsterPeers', '--ramster-peers', ['ramster']],
+  ['ramsterTarget', '--ramster-target', ['ramster']],
+  ['ramsterRemotify', '--ramster-remotify', ['ramster']],
+  ['ramsterRttUs', '--ramster-rtt-us', ['ramster']],
+];
+
+/** zswap's options: refused with another backend (SPEC §13.0 rule 2). */
+const ZSWAP_OPTIONS: [keyof MachineOptions, string][] = [
+  ['zpool', '--zpool'],
+  ['maxPoolPercent', '--max-pool-percent'],
+  ['acceptThresholdPercent', '--accept-threshold-percent'],
+  ['limitPolicy', '--limit-policy'],
+  ['sameFilledPages', '--same-filled-pages'],
+  ['duplicate', '--duplicate'],
+  ['exclusiveLoads', '--exclusive-loads'],
+];
+
+/** --backend and its options (SPEC §13.0, §13.2–§13.5, §13.7). */
+export function tmemConfig(o: MachineOptions, kernel: KernelProfile, ramPages: number): TmemConfig {
+  const backend = parseChoice<BackendName>(o.backend ?? 'zswap', '--backend', BACKENDS);
+  if (backend !== 'zswap' && kernel !== '3.11') refuse('--backend', backend, kernel, `${backend} is a frontswap backend of Linux 3.x (use --kernel 3.11)`);
+  for (const [key, option, backends] of BACKEND_OPTIONS) {
+    if (o[key] !== undefined && !backends.includes(backend)) throw new UsageError(`${option} cannot be used with --backend ${backend}: it is an option of --backend ${backends.join(' or ')}`);
+  }
+  if (backend !== 'zswap') {
+    for (const [key, option] of ZSWAP_OPTIONS) {
+      if (o[key] !== undefined) throw new UsageError(`${option} cannot be used with --backend ${backend}: it configures zswap`);
+    }
+    if (o.zswap === 'on') throw new UsageError(`--zswap on cannot be used with --backend ${backend}: frontswap has one backend`);
+  }
+  if (backend === 'xen-tmem') {
+    if (o.compressor !== undefined) throw new UsageError('--compressor cannot be used with --backend xen-tmem: Xen stores pages whole (its compression is off by default and not modelled)');
+    if (o.poolInRam === 'on') throw new UsageError('--pool-in-ram on cannot be used with --backend xen-tmem: its pages live in the hypervisor, not in guest frames');
+  }
+  if (backend === 'ramster' && o.zcacheGen !== undefined && o.zcacheGen.trim() !== '2') throw new UsageError('--zcache-gen 1 cannot be used with --backend ramster: ramster runs on zcache 2');
+
+  let xen: TmemConfig['xen'] = null;
+  if (backend === 'xen-tmem') {
+    const maxPages = o.xenMaxmem === undefined ? 2 * ramPages : parsePages(o.xenMaxmem, '--xen-maxmem');
+    if (maxPages < ramPages) throw new UsageError(`--xen-maxmem: ${o.xenMaxmem} is below --ram (${ramPages} pages): the domain's maximum includes its RAM`);
+    xen = { maxPages, hostFreePages: o.xenHostFree === undefined ? ramPages : parsePages(o.xenHostFree, '--xen-host-free') };
+  }
+  const zcacheGen = backend === 'zcache' ? (o.zcacheGen === undefined ? 2 : parseChoice(o.zcacheGen, '--zcache-gen', ['1', '2'] as const) === '1' ? 1 : 2) : backend === 'ramster' ? 2 : null;
+
+  let ramster: RamsterConfig | null = null;
+  if (backend === 'ramster') {
+    if (o.ramsterPeers === undefined) throw new UsageError('--ramster-peers is required with --backend ramster (NODE:SIZE[:down@K],…)');
+    const peers = parseRamsterPeers(o.ramsterPeers);
+    const target = o.ramsterTarget === undefined ? peers[0].node : parseInteger(o.ramsterTarget, '--ramster-target', 0, 7);
+    if (!peers.some((p) => p.node === target)) throw new UsageError(`--ramster-target: node ${target} is not among --ramster-peers (${peers.map((p) => p.node).join(', ')})`);
+    const remotify = parseChoice(o.ramsterRemotify ?? 'pers,eph', '--ramster-remotify', ['pers,eph', 'eph,pers', 'pers', 'eph', 'none'] as const);
+    ramster = {
+      peers,
+      target,
+      persRemotify: remotify.includes('pers'),
+      ephRemotify: remotify.includes('eph'),
+      rttUs: o.ramsterRttUs === undefined ? 100 : parseInteger(o.ramsterRttUs, '--ramster-rtt-us', 0),
+    };
+  }
+
+  const shrinkDefault = backend === 'xen-tmem' || backend === 'ramster';
+  const shrinkOn = o.selfshrink === undefined ? shrinkDefault : parseOnOff(o.selfshrink, '--selfshrink');
+  if (shrinkOn && (backend === 'zswap' || backend === 'zcache')) throw new UsageError(`--selfshrink on cannot be used with --backend ${backend}: self-shrinking came with xen-selfballoon and ramster`);
+  for (const [key, option] of [['selfballoonInterval', '--selfballoon-interval'], ['frontswapHysteresis', '--frontswap-hysteresis'], ['frontswapInertia', '--frontswap-inertia']] as const) {
+    if (o[key] !== undefined && !shrinkOn) throw new UsageError(`${option} needs self-shrinking (--selfshrink on, with --backend xen-tmem or ramster)`);
+  }
+  const selfshrink = shrinkOn
+    ? {
+        interval: o.selfballoonInterval === undefined ? 5 : parseInteger(o.selfballoonInterval, '--selfballoon-interval', 1),
+        hysteresis: o.frontswapHysteresis === undefined ? 20 : parseInteger(o.frontswapHysteresis, '--frontswap-hysteresis', 1),
+        inertia: o.frontswapInertia === undefined ? 3 : parseInteger(o.frontswapInertia, '--frontswap-inertia', 1),
+      }
+    : null;
+  const recordsPerSecond = o.recordsPerSecond === undefined ? 200 : parseInteger(o.recordsPerSecond, '--records-per-second', 1);
+  return { backend, xen, zcacheGen, ramster, selfshrink, recordsPerSecond };
+}
+
+/** `--ramster-peers NODE:SIZE[:down@K],…`: 1–7 peers, nodes 0–7, distinct. */
+export function parseRamsterPeers(value: string): RamsterPeer[] {
+  const items = parseList(value, '--ramster-peers', (item) => {
+    const m = /^(\d+):([^:]+)(?::down@(\d+))?$/.exec(item);
+    if (m === null) throw new UsageError(`--ramster-peers: '${item}' is not NODE:SIZE or NODE:SIZE:down@K`);
+    const node = parseInteger(m[1], '--ramster-peers (node)', 0, 7);
+    return { node, size: parseSize(m[2], '--ramster-peers (size)'), downAt: m[3] === undefined ? null : parseInteger(m[3], '--ramster-peers (down@)', 0) };
+  }, (p) => String(p.node));
+  if (items.length > 7) throw new UsageError(`--ramster-peers: ${items.length} peers; ramster has at most 7 (eight nodes, this one among them)`);
+  return items;
+}
+
+/** frontswap's writethrough and exclusive-gets knobs (SPEC §13.1): 3.11 and 5.10 only. */
+function frontswapKnobs(o: MachineOptions, kernel: KernelProfile, tmem: TmemConfig): FrontswapKnobs | null {
+  const has = PROFILES[kernel].frontswapKnobs;
+  for (const [value, option] of [[o.frontswapWritethrough, '--frontswap-writethrough'], [o.exclusiveGets, '--exclusive-gets']] as const) {
+    if (value !== undefined && !has) refuse(option, value, kernel, "frontswap's knobs were removed around 5.17 (use --kernel 3.11 or 5.10)");
+  }
+  if (!has) return null;
+  const exclusiveDefault = tmem.backend === 'ramster' || (tmem.backend === 'zcache' && tmem.zcacheGen === 2);
+  return {
+    writethrough: o.frontswapWritethrough === undefined ? false : parseOnOff(o.frontswapWritethrough, '--frontswap-writethrough'),
+    exclusiveGets: o.exclusiveGets === undefined ? exclusiveDefault : parseOnOff(o.exclusiveGets, '--exclusive-gets'),
+  };
 }
 
 export interface SwapDeviceSpec {

@@ -71,7 +71,11 @@ export async function traceInfoCommand(file: string, opts: { json?: boolean }, i
   t.push(
     ['format', info.gzip ? 'gzip' : 'text'],
     ['lines', n(info.lines)],
-    ...Object.entries(info.records).map(([k, v]) => [`${k} records`, n(v)]),
+    // file records only when the trace has some: most traces are anonymous memory only
+    ...Object.entries(info.records)
+      .filter(([k, v]) => k === k.toLowerCase() || v > 0)
+      .map(([k, v]) => [`${k} records`, n(v)]),
+    ...(info.filesystems > 0 ? [['filesystems / files written', `${n(info.filesystems)} / ${n(info.files_written)}`]] : []),
     ['address spaces', n(info.address_spaces)],
     ['distinct pages', n(info.distinct_pages)],
     ['written pages: zero / same-filled / other', `${n(info.content.zero)} / ${n(info.content.same_filled)} / ${n(info.content.other)}`],

@@ -39,7 +39,7 @@ import { createCodec } from '../compress/registry.js';
 import { DuplicateStoreBug, InternalError, OutOfResourcesError } from '../errors.js';
 import type { TraceRecord } from '../trace/format.js';
 import { ZERO_CONTENT, type Content } from './content.js';
-import { Frontswap, type FrontswapDupMode, type FrontswapOps } from './frontswap.js';
+import { Frontswap, type FrontswapDupMode, type FrontswapKnobs, type FrontswapOps } from './frontswap.js';
 import { Link, List } from './list.js';
 import type { ZpoolName } from './pools/zpool.js';
 import { PROFILES, headerLength, type KernelProfile, type Profile } from './profiles.js';
@@ -47,6 +47,15 @@ import { SparseBytes } from './sparse.js';
 import { SWAP_HAS_CACHE, SwapSpace, type SwapHost } from './swapfile.js';
 import { InProcessVerifier, type DecompressCheck, type LoadSite, type LoadSource, type LoadWhen, type Verifier } from './verify.js';
 import { ZramDevice, type ZramConfig } from './zram.js';
+import { Cleancache } from './cleancache.js';
+import { FilePage, PageCache, type PageCacheHost } from './pagecache.js';
+import { Ramster } from './ramster.js';
+import { Selfshrink } from './selfshrink.js';
+import type { TmemBackend, TmemConfig, TmemHost } from './tmem.js';
+import { XenTmem } from './xen-tmem.js';
+import { Zcache } from './zcache.js';
+import type { BackendLoaded } from './frontswap.js';
+import type { CompressionStats } from './compression.js';
 import { Zswap, type DuplicatePolicy, type LimitPolicy, type ZswapHost } from './zswap.js';
 
 export type SwapcacheWrite = 'free' | 'keep';
@@ -78,6 +87,10 @@ export interface MachineConfig {
   noBackend?: boolean;
   /** Per swap type: a zram device's configuration, or null for a disk. */
   zram?: (ZramConfig | null)[];
+  /** The frontswap backend when not zswap, and trace time (SPEC §13); absent: zswap. */
+  tmem?: TmemConfig;
+  /** frontswap's writethrough and exclusive-gets knobs (3.11, 5.10); null or absent: off. */
+  frontswapKnobs?: FrontswapKnobs | null;
   /** Name of the trace, for messages. */
   traceName: string;
 }
@@ -107,6 +120,8 @@ export interface VerifyStats {
   final_checked: number;
   corrupt_loads: number;
   stale_zswap_entries: number;
+  /** File pages read from cleancache or the disk, checked (SPEC §13.6). */
+  file_loads_checked: number;
 }
 
 export type CorruptLoad = Omit<LoadSite, 'seq'>;
@@ -153,7 +168,11 @@ function formatHistory(h: readonly (number | Page | null)[]): string[] {
   return out;
 }
 
+/** What the one LRU holds: anonymous pages and cached file pages (SPEC §13.8, §3.1). */
+export type LruEntry = Page | FilePage;
+
 export class Page {
+  readonly file = false;
   state = RESIDENT;
   dirty = true;
   /** In the swap cache but no longer mapped: a zram write failed (SPEC §12.6); the PTE still holds the swap entry. */
@@ -167,7 +186,7 @@ export class Page {
    * holds other content.
    */
   ahead: { content: Content; compressed: CompressedPage | null } | null = null;
-  readonly lru = new Link<Page>(this);
+  readonly lru = new Link<LruEntry>(this);
   constructor(
     readonly as: number,
     readonly vpn: number,
@@ -199,7 +218,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     pageout_skipped: 0,
   };
   readonly io: SwapIoStats = { swapouts: 0, swapins: 0, pswpout: 0, pswpin: 0, swpout_zero: 0, swpin_zero: 0 };
-  readonly verify: VerifyStats = { loads_checked: 0, final_checked: 0, corrupt_loads: 0, stale_zswap_entries: 0 };
+  readonly verify: VerifyStats = { loads_checked: 0, final_checked: 0, corrupt_loads: 0, stale_zswap_entries: 0, file_loads_checked: 0 };
   private readonly corruptSites: LoadSite[] = [];
 
   readonly profile: Profile;
@@ -207,7 +226,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   /** The frontswap layer (≤ 6.1), or null where the swap path calls zswap itself. */
   readonly frontswap: Frontswap | null;
   readonly zswap: Zswap;
-  readonly lru = new List<Page>();
+  readonly lru = new List<LruEntry>();
   private readonly spaces = new Map<number, Map<number, Page>>();
   /** Slot → page owning it, per device. */
   private readonly owners: Map<number, Page>[];
@@ -217,6 +236,15 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private readonly zeromaps: SparseBytes[];
   /** The zram device behind each swap type, or null for a disk. */
   readonly zrams: (ZramDevice | null)[];
+  /** frontswap's backend when it is not zswap (SPEC §13): Xen tmem, zcache or ramster. */
+  readonly backend: TmemBackend | null;
+  /** File pages (the M U R W T L I C records) and the cleancache frontend. */
+  readonly pageCache: PageCache;
+  readonly selfshrink: Selfshrink | null;
+  /** Trace time (SPEC §13.7): records other than `d` replayed. */
+  recordsDone = 0;
+  /** The most pages frontswap's tmem backend held (its pool.pages_peak). */
+  backendPoolPeak = 0;
   /** Pages the trace's processes hold (in RAM or swapped), and the most they held: the working set. */
   pagesHeld = 0;
   pagesHeldPeak = 0;
@@ -266,7 +294,11 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this,
       this,
     );
-    this.frontswap = p.frontswap ? new Frontswap(this.frontswapBackend(), config.frontswapDup ?? 'invalidate-first') : null;
+    this.backend = this.makeBackend(codec);
+    this.frontswap = p.frontswap ? new Frontswap(this.frontswapBackend(), config.frontswapDup ?? 'invalidate-first', config.frontswapKnobs ?? undefined) : null;
+    this.pageCache = new PageCache(this.pageCacheHost(), new Cleancache(this.backend?.cleancache ?? null));
+    const shrink = config.tmem?.selfshrink ?? null;
+    this.selfshrink = shrink === null ? null : new Selfshrink(shrink, config.tmem!.recordsPerSecond);
     this.owners = config.swapSlots.map(() => new Map());
     this.deviceCopy = config.swapSlots.map(() => new Map());
     this.zeromaps = config.swapSlots.map((n) => new SparseBytes(n));
@@ -289,6 +321,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
    */
   private frontswapBackend(): FrontswapOps | null {
     const c = this.config;
+    if (this.backend !== null) return this.backend;
     if (c.zswapEnabled) return this.zswap;
     if (c.noBackend || c.kernel === '3.11') return null;
     return {
@@ -297,6 +330,48 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       load: () => null,
       invalidatePage: () => {},
       invalidateArea: () => {},
+    };
+  }
+
+  /** --backend xen-tmem, zcache or ramster (3.11 only), or null for zswap. */
+  private makeBackend(codec: Codec): TmemBackend | null {
+    const t = this.config.tmem;
+    if (t === undefined || t.backend === 'zswap') return null;
+    const machine = this;
+    const host: TmemHost = {
+      frameFree: () => this.frameFree(),
+      get recordsDone() {
+        return machine.recordsDone;
+      },
+    };
+    const exclusive = this.config.frontswapKnobs?.exclusiveGets ?? false;
+    switch (t.backend) {
+      case 'xen-tmem':
+        return new XenTmem(t.xen!, this.config.ramPages);
+      case 'zcache':
+        return new Zcache(t.zcacheGen ?? 2, codec, host, this.config.ramPages, exclusive);
+      case 'ramster':
+        return new Ramster(t.ramster!, codec, host, this.config.ramPages, exclusive, t.recordsPerSecond);
+    }
+  }
+
+  /** Where a frontswap load came from, in reports: the backend's name. */
+  private get frontswapSource(): LoadSource {
+    return this.backend?.name ?? 'zswap';
+  }
+
+  /** The compressions and decompressions of what frontswap's backend is (zswap's, or zcache's). */
+  compressionStats(): CompressionStats {
+    return this.backend instanceof Zcache ? this.backend.compression : this.zswap.compression;
+  }
+
+  private pageCacheHost(): PageCacheHost {
+    return {
+      takeFrame: () => this.takeFrame(),
+      lruAddHead: (page) => this.lru.addHead(page.lru),
+      lruMoveToHead: (page) => this.lru.moveToHead(page.lru),
+      lruRemove: (page) => this.lru.remove(page.lru),
+      checkFileLoad: (page, got, source, expected) => this.checkFileLoad(page, got, source, expected),
     };
   }
 
@@ -369,11 +444,67 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       }
       case 'd':
         return;
+      default:
+        // M U R W T L I C: the page cache (not accesses, SPEC §13.8)
+        this.pageCache.access(rec);
     }
+    this.traceTime();
     // the 6.12+ shrink worker runs beside the workload: its share of this record
     const pace = this.config.shrinkWorkerPace;
     if (this.zswap.workerRunning && pace !== 'sync') this.zswap.runWorker(pace);
     if (this.config.checkInvariants) this.checkInvariants();
+  }
+
+  /** Trace time moves on a record (§13.7): the self-shrink tick, then the backend's own work (ramster's pass). */
+  private traceTime(): void {
+    this.recordsDone++;
+    if (this.selfshrink !== null && this.frontswap !== null && this.selfshrink.due(this.recordsDone)) {
+      const target = this.selfshrink.tick(this.frontswap.currPages());
+      if (target !== null) this.frontswapShrink(target);
+    }
+    if (this.backend !== null) {
+      this.backend.afterRecord();
+      this.backendPoolPeak = Math.max(this.backendPoolPeak, this.backend.poolPages());
+    }
+  }
+
+  /**
+   * frontswap_shrink (SPEC §13.5 rules 2–3): a partial swapoff of the first
+   * swap type in swap-list order, bit-set offsets ascending, `need` pages or
+   * (need ≥ its bits) all of them.
+   */
+  private frontswapShrink(target: number): void {
+    const fs = this.frontswap!;
+    const curr = fs.currPages();
+    if (curr <= target) return;
+    const type = this.swap.listOrder()[0];
+    const need = curr - target;
+    let n = need < fs.pagesOfType(type) ? need : 0;
+    this.selfshrink!.stats.shrinks++;
+    for (const offset of [...fs.setBits(type)]) {
+      const page = this.owners[type].get(offset);
+      if (page === undefined) continue;
+      if (page.state === SWAPPED) {
+        if (!this.hasFreeFrame()) {
+          this.selfshrink!.stats.no_frame++;
+          return;
+        }
+        // read as a fault reads (backend, a miss from the device), verified; no major fault
+        this.swap.addCache(type, offset);
+        const got = this.loadSlot(type, offset);
+        this.verify.loads_checked++;
+        this.checkLoad(page, got, 'selfshrink');
+        page.content = got.content;
+        page.state = RESIDENT;
+        this.resident++;
+        this.lru.addHead(page.lru);
+        this.swap.entryFree(type, offset, 1); // unuse_pte: the PTE maps the page
+      }
+      page.dirty = true;
+      this.releaseSlot(page, SWAP_HAS_CACHE); // delete_from_swap_cache: the slot is freed (its bit invalidated)
+      this.selfshrink!.stats.pages++;
+      if (n > 0 && --n === 0) return;
+    }
   }
 
   private lookup(as: number, vpn: number): Page | undefined {
@@ -436,7 +567,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     let got: Resolved | null = null;
     if (this.frontswap !== null) {
       const hit = this.frontswap.load(type, offset);
-      if (hit !== null) got = { content: hit.content, source: 'zswap', block: hit.block, exclusive: false };
+      if (hit !== null) got = { content: hit.content, source: this.frontswapSource, block: hit.block, exclusive: false };
     } else if (this.zeromaps[type].get(offset) !== 0) {
       this.io.swpin_zero++;
       got = { content: ZERO_CONTENT, source: 'zeromap', block: null, exclusive: false };
@@ -473,7 +604,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private loadSlot(type: number, offset: number): Resolved {
     if (this.frontswap !== null) {
       const got = this.frontswap.load(type, offset);
-      if (got !== null) return { content: got.content, source: 'zswap', block: got.block, exclusive: got.exclusive };
+      if (got !== null) return { content: got.content, source: this.frontswapSource, block: got.block, exclusive: got.exclusive };
     } else {
       if (this.zeromaps[type].get(offset) !== 0) {
         this.io.swpin_zero++;
@@ -524,19 +655,19 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   /** Frames held by compressed pools — zswap's and every zram device's (with --pool-in-ram on). */
   poolFrames(): number {
     if (!this.config.poolInRam) return 0;
-    let frames = this.zswap.pool.pages;
+    let frames = this.zswap.pool.pages + (this.backend?.guestFrames() ?? 0);
     for (const z of this.zrams) if (z !== null) frames += z.pool.pages;
     return frames;
   }
 
   private hasFreeFrame(): boolean {
-    return this.resident + this.poolFrames() < this.config.ramPages;
+    return this.resident + this.pageCache.cached + this.poolFrames() < this.config.ramPages;
   }
 
   /** §3.1: make sure a frame is free, reclaiming batch after batch. */
   private takeFrame(): void {
     while (!this.hasFreeFrame()) {
-      if (this.resident === 0) {
+      if (this.resident + this.pageCache.cached === 0) {
         throw new OutOfResourcesError(
           `out of memory at ${this.config.traceName}:${this.line}: no free frame among ${this.config.ramPages} RAM pages — ` +
             `the compressed pools hold ${this.poolFrames()} and no resident page is left to evict`,
@@ -581,7 +712,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     let i = 0;
     this.lru.walkFromTail((p) => {
       if (i++ >= skip + count) return false;
-      if (i > skip && p.ahead?.content !== p.content && this.willCompress(p)) out.push(p);
+      if (i > skip && !p.file && p.ahead?.content !== p.content && this.willCompress(p)) out.push(p);
       return true;
     });
     return out;
@@ -596,7 +727,11 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   /** The next `count` pages reclaim will take, oldest first (the LRU tail). */
   nextVictims(count: number): Page[] {
     const out: Page[] = [];
-    this.lru.walkFromTail((p) => out.push(p) < count);
+    let seen = 0;
+    this.lru.walkFromTail((p) => {
+      if (!p.file) out.push(p);
+      return ++seen < count;
+    });
     return out;
   }
 
@@ -606,13 +741,17 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   }
 
   private reclaimBatch(): void {
-    const n = Math.min(this.config.reclaimBatch, this.resident);
+    const n = Math.min(this.config.reclaimBatch, this.resident + this.pageCache.cached);
     for (let i = 0; i < n; i++) {
       const victim = this.lru.tail()!;
       this.vm.evictions++;
-      if (this.evict(victim, false)) this.failedEvictions = 0;
+      if (victim.file) {
+        this.pageCache.evict(victim);
+        this.failedEvictions = 0;
+      } else if (this.evict(victim, false)) this.failedEvictions = 0;
       else this.failedEvictions++;
     }
+    this.backend?.afterReclaim(this.pageCache.cached);
   }
 
   /**
@@ -811,11 +950,22 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     const site = this.site(page.as, page.vpn, page.type, page.offset, got.source, when);
     if (got.block !== null) {
       const zram = got.source === 'zram' ? this.zrams[page.type]! : null;
-      const stats = when === 'fault' ? (zram ?? this.zswap).compression : null;
+      const stats = when === 'fault' ? (zram?.compression ?? this.compressionStats()) : null;
       this.check({ block: got.block, codec: zram?.codec ?? this.codec, expected: page.expected, stats, site });
     } else if (got.source === 'device (no copy)' || !got.content.equals(page.expected)) {
       this.recordCorrupt(site);
     }
+  }
+
+  /**
+   * A file page read from cleancache or the disk (SPEC §13.6 rule 8): checked
+   * against the file's current content; a backend's block really decompressed.
+   */
+  private checkFileLoad(page: { fs: number; ino: number; idx: number }, got: BackendLoaded | { content: Content; block: null }, source: 'cleancache' | 'disk', expected: Content): void {
+    this.verify.file_loads_checked++;
+    const site: LoadSite = { seq: this.loadSeq++, as: page.fs, vpn: page.ino, type: -1, offset: page.idx, line: this.line, source, when: 'fault' };
+    if (got.block !== null) this.check({ block: got.block, codec: this.codec, expected, stats: this.compressionStats(), site });
+    else if (!got.content.equals(expected)) this.recordCorrupt(site);
   }
 
   /** Verifier: the machine's checks go to the current verifier. */
@@ -856,8 +1006,8 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private peekSlot(type: number, offset: number): Resolved {
     if (this.frontswap !== null) {
       if (this.frontswap.test(type, offset)) {
-        const got = this.zswap.peek(type, offset);
-        if (got !== null) return { content: got.content, source: 'zswap', block: got.block, exclusive: false };
+        const got = this.backend !== null ? this.backend.peek(type, offset) : this.zswap.peek(type, offset);
+        if (got !== null) return { content: got.content, source: this.frontswapSource, block: got.block, exclusive: false };
       }
     } else {
       if (this.zeromaps[type].get(offset) !== 0) return { content: ZERO_CONTENT, source: 'zeromap', block: null, exclusive: false };
@@ -865,6 +1015,25 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       if (got !== null) return { content: got.content, source: 'zswap', block: got.block, exclusive: false };
     }
     return this.readDevice(type, offset, false);
+  }
+
+  /**
+   * Entries frontswap's backend holds for slots whose bit is clear (SPEC
+   * §13.1 rule 3): copies nobody will ask for, or stale data a later
+   * writeback or get may surface. Null without frontswap.
+   */
+  orphanedEntries(): number | null {
+    const fs = this.frontswap;
+    if (fs === null) return null;
+    let n = 0;
+    if (this.backend !== null) {
+      for (const [type, offset] of this.backend.storedSlots()) if (!fs.test(type, offset)) n++;
+    } else {
+      this.zswap.trees.forEach((tree, type) => {
+        for (const offset of tree.keys()) if (!fs.test(type, offset)) n++;
+      });
+    }
+    return n;
   }
 
   /** swapoff of every device (after the report): the pool must end empty. */
@@ -878,6 +1047,10 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     }
     if (this.zswap.pool.pages !== 0 || this.zswap.entryCount() !== 0) {
       throw new InternalError(`after swapoff the pool still holds ${this.zswap.pool.pages} pages and ${this.zswap.entryCount()} entries`);
+    }
+    if (this.backend !== null) {
+      const left = [...this.backend.storedSlots()].length;
+      if (left !== 0) throw new InternalError(`after swapoff ${this.backend.name} still holds ${left} swap pages`);
     }
     for (const z of this.zrams) {
       if (z === null) continue;
@@ -912,16 +1085,20 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       throw new InternalError(`invariant broken after ${this.config.traceName}:${this.line}: ${what}`);
     };
     // zsmalloc may take its zspage from the reserves: the machine is then over RAM until reclaim
-    if (this.resident + this.poolFrames() > this.config.ramPages && this.config.zpool !== 'zsmalloc' && this.zrams.every((z) => z === null)) {
-      fail(`${this.resident} resident + ${this.poolFrames()} pool frames exceed RAM of ${this.config.ramPages}`);
+    if (this.resident + this.pageCache.cached + this.poolFrames() > this.config.ramPages && this.config.zpool !== 'zsmalloc' && this.zrams.every((z) => z === null)) {
+      fail(`${this.resident} resident + ${this.pageCache.cached} file + ${this.poolFrames()} pool frames exceed RAM of ${this.config.ramPages}`);
     }
-    const zswapProblem = this.zswap.checkInvariants();
+    const zswapProblem = this.zswap.checkInvariants() ?? this.backend?.checkInvariants() ?? null;
     if (zswapProblem !== null) fail(zswapProblem);
+    let filePages = 0;
+    for (const e of this.lru) if (e.file) filePages++;
+    const cacheProblem = this.pageCache.checkInvariants(filePages);
+    if (cacheProblem !== null) fail(cacheProblem);
     for (const z of this.zrams) {
       const problem = z?.checkInvariants() ?? null;
       if (problem !== null) fail(problem);
     }
-    if (this.lru.length !== this.resident) fail(`LRU length ${this.lru.length} != resident ${this.resident}`);
+    if (this.lru.length !== this.resident + filePages) fail(`LRU length ${this.lru.length} != resident ${this.resident} + ${filePages} file pages`);
     let resident = 0;
     const slotsSeen = this.config.swapSlots.map(() => 0);
     for (const space of this.spaces.values()) {
@@ -946,8 +1123,9 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       }
       if (this.frontswap !== null) {
         for (const off of this.frontswap.setBits(type)) {
-          if (!this.zswap.hasEntry(type, off) && !this.deviceCopy[type].has(off)) {
-            fail(`frontswap bit ${type}:${off} is set with no zswap entry and no device copy`);
+          const held = this.backend !== null ? this.backend.holds(type, off) : this.zswap.hasEntry(type, off);
+          if (!held && !this.deviceCopy[type].has(off)) {
+            fail(`frontswap bit ${type}:${off} is set with no backend entry and no device copy`);
           }
         }
       }

@@ -115,6 +115,11 @@ export class SwapSpace {
   private readonly groups: { devices: SwapDevice[]; next: number }[] = [];
   private host: SwapHost | null = null;
 
+  /** The swap list's order: priority descending, then type (what frontswap_shrink walks). */
+  listOrder(): number[] {
+    return [...this.devices].sort((a, b) => b.prio - a.prio || a.type - b.type).map((d) => d.type);
+  }
+
   /** slots[i] counts the header slot; prios[i] is device i's priority. */
   constructor(slots: readonly number[], prios: readonly number[]) {
     this.devices = slots.map((n, type) => new SwapDevice(type, n, prios[type]));

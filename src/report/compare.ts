@@ -55,6 +55,7 @@ const fixed = (v: number | null, digits: number): string => (v === null ? '–' 
 
 function rejections(r: Report): number {
   const z = r.zswap;
+  if (z === null) return r.frontswap?.failed_stores ?? 0;
   return z.pool_limit_hit + z.reject_compress_poor + (z.reject_compress_fail ?? 0) + z.reject_alloc_fail + z.reject_reclaim_fail;
 }
 
@@ -83,8 +84,14 @@ export const COLUMNS: Column[] = [
   { key: 'ratio', head: ['compr.', 'ratio'], better: 'high', value: (r) => r.compression.ratio, show: (r) => fixed(r.compression.ratio, 2) },
   { key: 'stored', head: ['stored', 'pages'], better: 'high', value: storedPages, show: (r) => num(storedPages(r)) },
   { key: 'pool_size', head: ['pool', 'size'], better: null, value: poolBytes, show: (r) => formatBytes(poolBytes(r)) },
-  { key: 'rejected', head: ['zswap', 'rejected'], better: 'low', value: rejections, show: (r) => (r.config.zswap_enabled ? num(rejections(r)) : '–') },
-  { key: 'written_back', head: ['written', 'back'], better: 'low', value: (r) => r.zswap.written_back_pages, show: (r) => (r.config.zswap_enabled ? num(r.zswap.written_back_pages) : '–') },
+  { key: 'rejected', head: ['stores', 'rejected'], better: 'low', value: rejections, show: (r) => (r.config.zswap_enabled || r.zswap === null ? num(rejections(r)) : '–') },
+  {
+    key: 'written_back',
+    head: ['written', 'back'],
+    better: 'low',
+    value: (r) => r.zswap?.written_back_pages ?? null,
+    show: (r) => (r.config.zswap_enabled && r.zswap !== null ? num(r.zswap.written_back_pages) : '–'),
+  },
   {
     key: 'size',
     head: ['size B p50/p90/p99', '(pages that fit)'],
@@ -170,12 +177,12 @@ export function formatCompare(reports: Report[], colour: boolean, columns: Colum
   if (shown.some((c) => ['compress_us', 'cpu_per_gib', 'compress_p', 'decompress_p'].includes(c.key))) {
     notes.push(`µs and CPU s are this process's codecs (JavaScript, WebAssembly or native), not the kernel's${shown.some((c) => c.key.endsWith('_p')) ? `; ${PAUSE_FLAG}: p99 ≥ 10 × p50, dominated by this process's pauses (GC, JIT, worker start), not the codec` : ''}.`);
   }
-  const lagging = reports.filter((r) => r.config.zswap_enabled && r.zswap.pool_total_size !== r.pool.pages * 4096);
+  const lagging = reports.filter((r) => r.config.zswap_enabled && r.zswap !== null && r.zswap.pool_total_size !== r.pool.pages * 4096);
   if (lagging.length > 0) {
     const labels = configLabels(reports);
     notes.push(
       `debugfs's pool_total_size is cached (≤ 6.1) and lags the pool: ${lagging
-        .map((r) => `${labels[reports.indexOf(r)]} ${formatBytes(r.zswap.pool_total_size)} (real ${formatBytes(r.pool.pages * 4096)})`)
+        .map((r) => `${labels[reports.indexOf(r)]} ${formatBytes(r.zswap!.pool_total_size)} (real ${formatBytes(r.pool.pages * 4096)})`)
         .join(', ')}; the table uses the real pages.`,
     );
   }
@@ -237,9 +244,9 @@ export function compareCsv(reports: Report[]): string {
     return [
       labels[i],
       c.kernel,
-      c.zswap_enabled ? c.compressor : '',
-      c.zswap_enabled ? c.zpool : '',
-      c.zswap_enabled ? c.max_pool_percent : '',
+      c.zswap_enabled || c.backend !== 'zswap' ? (c.compressor ?? '') : '',
+      c.zswap_enabled ? (c.zpool ?? '') : '',
+      c.zswap_enabled ? (c.max_pool_percent ?? '') : '',
       c.zram.map((d) => d.algorithm).join('+'),
       cp.ratio,
       poolRatio(r),
@@ -252,12 +259,12 @@ export function compareCsv(reports: Report[]): string {
       diskReads(r),
       base === null ? null : diskWrites(base) - diskWrites(r),
       base === null ? null : diskReads(base) - diskReads(r),
-      z.pool_limit_hit,
-      z.reject_compress_poor,
-      z.reject_alloc_fail,
-      z.reject_reclaim_fail,
+      z?.pool_limit_hit ?? null,
+      z?.reject_compress_poor ?? null,
+      z?.reject_alloc_fail ?? null,
+      z?.reject_reclaim_fail ?? null,
       cp.overflow_pages,
-      z.written_back_pages,
+      z?.written_back_pages ?? null,
       cp.stored_size_percentiles.p50,
       cp.stored_size_percentiles.p90,
       cp.stored_size_percentiles.p99,

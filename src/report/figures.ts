@@ -11,17 +11,29 @@ import type { Report } from './report.js';
 
 /** Nothing is compressed: no zswap and no zram device (the baseline of `compare`). */
 export function isBaseline(r: Report): boolean {
-  return !r.config.zswap_enabled && r.config.zram.length === 0;
+  return r.config.backend === 'zswap' && !r.config.zswap_enabled && r.config.zram.length === 0;
 }
 
-/** Pages held compressed (or as a fill word): zswap's stored_pages plus every zram device's pages_stored. */
+/** Pages a tmem backend holds (SPEC §13): Xen's persistent and ephemeral pages, zcache's local zpages. */
+function backendPages(r: Report): number {
+  const n = (o: Record<string, unknown> | null, k: string): number => (o === null ? 0 : Number(o[k] ?? 0));
+  if (r.xen_tmem !== null) return n(r.xen_tmem, 'pgp_count') + n(r.xen_tmem, 'eph_count');
+  return n(r.zcache, 'pers_zpages') + n(r.zcache, 'eph_zpages');
+}
+
+/** Pages held compressed (or as a fill word): zswap's stored_pages (or a tmem backend's pages) plus every zram device's pages_stored. */
 export function storedPages(r: Report): number {
-  return r.zswap.stored_pages + r.zram.reduce((s, z) => s + z.orig_data_size / PAGE_SIZE, 0);
+  return (r.zswap?.stored_pages ?? backendPages(r)) + r.zram.reduce((s, z) => s + z.orig_data_size / PAGE_SIZE, 0);
 }
 
-/** RAM the compressed pages take: zswap's pool (the allocator's real pages) plus every zram device's mem_used_total. */
+/**
+ * RAM the compressed pages take: zswap's pool (the allocator's real pages)
+ * or a tmem backend's pageframes — none for Xen tmem, whose pages live in
+ * the hypervisor — plus every zram device's mem_used_total.
+ */
 export function poolBytes(r: Report): number {
-  return r.pool.pages * PAGE_SIZE + r.zram.reduce((s, z) => s + z.mem_used_total, 0);
+  const own = r.xen_tmem !== null ? 0 : r.pool.pages * PAGE_SIZE;
+  return own + r.zram.reduce((s, z) => s + z.mem_used_total, 0);
 }
 
 /** Bytes the stored pages would take uncompressed, minus what their pools take: negative when a pool costs more than it holds. */
@@ -85,9 +97,16 @@ export function configLabels(reports: Report[]): string[] {
     limit: varies(zswap, (r) => r.config.max_pool_percent),
     kernel: varies(configs, (r) => r.config.kernel),
   };
+  const gens = new Set(configs.map((r) => r.config.zcache_gen).filter((g) => g !== null));
+  const compressorsVary = varies(configs.filter((r) => r.config.compressor !== null), (r) => r.config.compressor);
   return reports.map((r) => {
     if (isBaseline(r)) return 'no compressed swap';
     const c = r.config;
+    if (c.backend !== 'zswap') {
+      const gen = c.backend === 'zcache' && (gens.size > 1 || configs.some((x) => x.config.backend === 'ramster')) ? ` gen ${c.zcache_gen}` : '';
+      const codec = c.compressor !== null && compressorsVary ? ` ${c.compressor}` : '';
+      return `${c.backend}${gen}${codec}${show.kernel ? ` (${c.kernel})` : ''}`;
+    }
     const parts: string[] = [];
     if (c.zswap_enabled) {
       const z = [anyZram ? 'zswap' : null, show.compressor || anyZram ? c.compressor : null, show.zpool ? c.zpool : null, show.limit ? `${c.max_pool_percent}%` : null];
@@ -97,7 +116,7 @@ export function configLabels(reports: Report[]): string[] {
       const disks = c.swap_devices.length - c.zram.length;
       parts.push(`zram ${[...new Set(c.zram.map((z) => z.algorithm))].join('/')}${disks > 0 ? ' + disk' : ''}`);
     }
-    const label = parts.join(' + ') || c.compressor;
+    const label = parts.join(' + ') || (c.compressor ?? c.backend);
     return show.kernel ? `${label} (${c.kernel})` : label;
   });
 }

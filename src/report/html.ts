@@ -119,7 +119,7 @@ function percentileTable(reports: Report[]): string {
       const flag = values.p50 !== null && values.p99 !== null && values.p99 >= 10 * values.p50 ? ` ${PAUSE_FLAG}` : '';
       rows.push(`<tr><td>${label}</td><td>${metric}${flag}</td>${PERCENTILES.map((p) => `<td>${us(values[`p${p}`])}</td>`).join('')}</tr>`);
     }
-    rows.push(`<tr><td>${label}</td><td>${esc(r.config.zpool)}</td><td colspan="${PERCENTILES.length}" style="text-align:left">${esc(occupancyText(r))}; pool ${esc(poolSizeText(r))}</td></tr>`);
+    rows.push(`<tr><td>${label}</td><td>${esc(r.config.zpool ?? "")}</td><td colspan="${PERCENTILES.length}" style="text-align:left">${esc(occupancyText(r))}; pool ${esc(poolSizeText(r))}</td></tr>`);
   }
   return `<div class="scroll"><table id="distributions">${head}${rows.join('')}</table></div>`;
 }

@@ -8,6 +8,9 @@
 import type { CompressionStats } from '../mm/compression.js';
 import type { Machine } from '../mm/replay.js';
 import type { ZramDevice } from '../mm/zram.js';
+import type { FileStats } from '../mm/pagecache.js';
+import { Ramster } from '../mm/ramster.js';
+import { Zcache } from '../mm/zcache.js';
 import { PAGE_SIZE } from '../page.js';
 import type { Percentiles } from '../stats/histogram.js';
 import { distributions, type Distributions } from './distributions.js';
@@ -21,16 +24,18 @@ export interface ReportConfig {
   swap_devices: number[];
   swap_prio: number[];
   kernel: string;
-  compressor: string;
-  zpool: string;
-  max_pool_percent: number;
-  accept_threshold_percent: number;
-  limit_policy: string;
-  same_filled_pages: boolean;
-  duplicate: string;
+  /** null with --backend xen-tmem (pages stored whole). */
+  compressor: string | null;
+  /** zswap's options: null with another backend (SPEC §13.0 rule 2). */
+  zpool: string | null;
+  max_pool_percent: number | null;
+  accept_threshold_percent: number | null;
+  limit_policy: string | null;
+  same_filled_pages: boolean | null;
+  duplicate: string | null;
   frontswap_dup: string | null;
   zeromap: boolean;
-  exclusive_loads: boolean;
+  exclusive_loads: boolean | null;
   pool_total_size_mode: 'cached' | 'live';
   shrink_worker_pace: number | 'sync' | null;
   swapcache_write: string;
@@ -40,6 +45,22 @@ export interface ReportConfig {
   zswap_enabled: boolean;
   /** The zram devices (SPEC §12.1); [] when there is none. */
   zram: { type: number; disksize: number; algorithm: string; mem_limit: number; priority: number }[];
+  /** SPEC §13: the frontswap backend and its options (null where they do not apply). */
+  backend: string;
+  frontswap_writethrough: boolean | null;
+  exclusive_gets: boolean | null;
+  xen_maxmem: number | null;
+  xen_host_free: number | null;
+  zcache_gen: number | null;
+  ramster_peers: { node: number; size: number; down_at: number | null }[] | null;
+  ramster_target: number | null;
+  ramster_remotify: string | null;
+  ramster_rtt_us: number | null;
+  selfshrink: boolean | null;
+  selfballoon_interval: number | null;
+  frontswap_hysteresis: number | null;
+  frontswap_inertia: number | null;
+  records_per_second: number;
 }
 
 /** §11's compression object: every compression performed, and the decompressions of loads and writebacks. */
@@ -103,7 +124,8 @@ export interface Report {
     swpout_zero: Maybe;
     swpin_zero: Maybe;
   };
-  frontswap: { succ_stores: number; failed_stores: number; loads: number; invalidates: number } | null;
+  frontswap: { succ_stores: number; failed_stores: number; loads: number; invalidates: number; curr_pages: number } | null;
+  /** null with another backend (SPEC §13.8 §11). */
   zswap: {
     pool_limit_hit: number;
     reject_reclaim_fail: number;
@@ -119,7 +141,7 @@ export interface Report {
     decompress_fail: Maybe;
     pool_total_size_peak: number;
     stored_pages_peak: number;
-  };
+  } | null;
   pool: { pages: number; pages_peak: number; bytes_stored: number };
   compression: CompressionReport;
   zram: ZramReport[];
@@ -128,8 +150,18 @@ export interface Report {
     final_checked: number;
     corrupt_loads: number;
     stale_zswap_entries: Maybe;
+    file_loads_checked: number;
+    /** Backend entries whose frontswap bit is clear at the end (null without frontswap). */
+    orphaned_entries: Maybe;
     corrupt: Machine['corrupt'];
   };
+  /** SPEC §13: each backend's counters (null unless it is the backend), self-shrinking, cleancache, the page cache. */
+  xen_tmem: Record<string, unknown> | null;
+  zcache: Record<string, unknown> | null;
+  ramster: Record<string, unknown> | null;
+  selfshrink: { ticks: number; shrinks: number; pages: number; no_frame: number } | null;
+  cleancache: { succ_gets: number; failed_gets: number; puts: number; invalidates: number } | null;
+  file: FileStats;
   timing: { wall_s: number; pages_per_s: number };
   distributions: Distributions;
   time_series: TimeSeries | null;
@@ -187,10 +219,16 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
   const c = machine.config;
   const z = machine.zswap;
   const zs = z.stats;
-  const comp = z.compression;
+  const comp = machine.compressionStats();
   const k = c.kernel;
   const direct = machine.frontswap === null;
   const when = (have: boolean, v: number): Maybe => (have ? v : null);
+  const t = c.tmem;
+  const backend = machine.backend;
+  const zswapOwn = backend === null; // zswap's options and counters, or null with another backend
+  const opt = <T>(v: T): T | null => (zswapOwn ? v : null);
+  const knobs = c.frontswapKnobs ?? null;
+  const shrink = t?.selfshrink ?? null;
   return {
     config: {
       trace: c.traceName,
@@ -199,16 +237,16 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       swap_devices: c.swapSlots.map((n) => n * PAGE_SIZE),
       swap_prio: [...c.swapPrio],
       kernel: k,
-      compressor,
-      zpool: c.zpool,
-      max_pool_percent: c.max_pool_percent,
-      accept_threshold_percent: c.accept_threshold_percent,
-      limit_policy: c.limitPolicy,
-      same_filled_pages: c.same_filled_pages,
-      duplicate: c.duplicate,
+      compressor: backend?.name === 'xen-tmem' ? null : compressor,
+      zpool: opt(c.zpool),
+      max_pool_percent: opt(c.max_pool_percent),
+      accept_threshold_percent: opt(c.accept_threshold_percent),
+      limit_policy: opt(c.limitPolicy),
+      same_filled_pages: opt(c.same_filled_pages),
+      duplicate: opt(c.duplicate),
       frontswap_dup: c.frontswapDup,
       zeromap: c.zeromap,
-      exclusive_loads: c.exclusiveLoads,
+      exclusive_loads: opt(c.exclusiveLoads),
       pool_total_size_mode: machine.profile.cachedTotalSize ? 'cached' : 'live',
       shrink_worker_pace: direct ? c.shrinkWorkerPace : null,
       swapcache_write: c.swapcacheWrite,
@@ -221,6 +259,21 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
           ? []
           : [{ type: z.type, disksize: z.config.disksizePages * PAGE_SIZE, algorithm: z.config.algorithm, mem_limit: z.config.limitPages * PAGE_SIZE, priority: c.swapPrio[z.type] }],
       ),
+      backend: t?.backend ?? 'zswap',
+      frontswap_writethrough: knobs?.writethrough ?? null,
+      exclusive_gets: knobs?.exclusiveGets ?? null,
+      xen_maxmem: t?.xen ? t.xen.maxPages * PAGE_SIZE : null,
+      xen_host_free: t?.xen ? t.xen.hostFreePages * PAGE_SIZE : null,
+      zcache_gen: t?.zcacheGen ?? null,
+      ramster_peers: t?.ramster ? t.ramster.peers.map((p) => ({ node: p.node, size: p.size, down_at: p.downAt })) : null,
+      ramster_target: t?.ramster?.target ?? null,
+      ramster_remotify: t?.ramster ? [t.ramster.persRemotify ? 'pers' : null, t.ramster.ephRemotify ? 'eph' : null].filter((x) => x !== null).join(',') || 'none' : null,
+      ramster_rtt_us: t?.ramster?.rttUs ?? null,
+      selfshrink: machine.frontswap === null ? null : shrink !== null,
+      selfballoon_interval: shrink?.interval ?? null,
+      frontswap_hysteresis: shrink?.hysteresis ?? null,
+      frontswap_inertia: shrink?.inertia ?? null,
+      records_per_second: t?.recordsPerSecond ?? 200,
     },
     vm: { ...machine.vm },
     workload: { pages_peak: machine.pagesHeldPeak },
@@ -236,8 +289,8 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       swpout_zero: when(direct, machine.io.swpout_zero),
       swpin_zero: when(direct, machine.io.swpin_zero),
     },
-    frontswap: machine.frontswap === null ? null : { ...machine.frontswap.stats },
-    zswap: {
+    frontswap: machine.frontswap === null ? null : { ...machine.frontswap.stats, curr_pages: machine.frontswap.currPages() },
+    zswap: !zswapOwn ? null : {
       pool_limit_hit: zs.pool_limit_hit,
       reject_reclaim_fail: zs.reject_reclaim_fail,
       reject_alloc_fail: zs.reject_alloc_fail,
@@ -253,7 +306,10 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       pool_total_size_peak: zs.pool_total_size_peak,
       stored_pages_peak: zs.stored_pages_peak,
     },
-    pool: { pages: z.pool.pages, pages_peak: z.poolPagesPeak, bytes_stored: z.bytesStored() },
+    pool:
+      backend === null
+        ? { pages: z.pool.pages, pages_peak: z.poolPagesPeak, bytes_stored: z.bytesStored() }
+        : { pages: backend.poolPages(), pages_peak: machine.backendPoolPeak, bytes_stored: backend.bytesStored() },
     compression: compressionReport(comp),
     zram: machine.zrams.flatMap((d) => (d === null ? [] : [zramReport(d)])),
     verify: {
@@ -261,8 +317,17 @@ export function buildReport(machine: Machine, compressor: string, threads: numbe
       final_checked: machine.verify.final_checked,
       corrupt_loads: machine.verify.corrupt_loads,
       stale_zswap_entries: when(direct, machine.verify.stale_zswap_entries),
+      file_loads_checked: machine.verify.file_loads_checked,
+      orphaned_entries: machine.orphanedEntries(),
       corrupt: machine.corrupt,
     },
+    xen_tmem: backend?.name === 'xen-tmem' ? backend.report() : null,
+    zcache: backend instanceof Zcache ? backend.report() : null,
+    ramster: backend instanceof Ramster ? backend.ramsterReport() : null,
+    selfshrink: machine.selfshrink === null ? null : { ...machine.selfshrink.stats },
+    // cleancache existed until ≈5.17: its counters from 3.11 to 5.10
+    cleancache: since(k, '6.1') ? null : { ...machine.pageCache.cleancache.stats },
+    file: { ...machine.pageCache.stats },
     timing: {
       wall_s: wallSeconds,
       pages_per_s: wallSeconds > 0 ? machine.io.swapouts / wallSeconds : 0,

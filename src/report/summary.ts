@@ -37,13 +37,14 @@ function section(title: string, rows: [string, string | number | null][]): strin
 
 /** Stored pages × 4096 ÷ pool bytes: how much memory the pool stands for (null for an empty pool). */
 export function effectivePoolRatio(r: Report): number | null {
-  return r.pool.pages === 0 ? null : (r.zswap.stored_pages * PAGE_SIZE) / (r.pool.pages * PAGE_SIZE);
+  return r.pool.pages === 0 || r.zswap === null ? null : (r.zswap.stored_pages * PAGE_SIZE) / (r.pool.pages * PAGE_SIZE);
 }
 
 
 /** The pool's size: debugfs's pool_total_size, with the allocator's real pages beside it when the cached value differs. */
 export function poolSizeText(r: Report): string {
   const real = r.pool.pages * PAGE_SIZE;
+  if (r.zswap === null) return formatBytes(real);
   const shown = formatBytes(r.zswap.pool_total_size);
   return real === r.zswap.pool_total_size ? shown : `${shown} (real ${formatBytes(real)})`;
 }
@@ -63,6 +64,7 @@ export function occupancyText(r: Report): string {
 
 function rejectionsText(r: Report): string {
   const z = r.zswap;
+  if (z === null) return '–';
   const parts: string[] = [`limit ${num(z.pool_limit_hit)}`, `compress poor ${num(z.reject_compress_poor)}`];
   if (z.reject_compress_fail !== null) parts.push(`compress fail ${num(z.reject_compress_fail)}`);
   parts.push(`alloc ${num(z.reject_alloc_fail)}`, `reclaim fail ${num(z.reject_reclaim_fail)}`);
@@ -86,21 +88,33 @@ export function formatSummary(r: Report, verbose = false): string {
     section('the swap path', [
       ['accesses / major faults', `${num(r.vm.accesses)} / ${num(r.vm.major_faults)}`],
       ['evicted by reclaim / paged out (o)', `${num(r.vm.evictions)} / ${num(r.vm.pageouts)}`],
-      ['swap-outs: to zswap / zeromap / device', `${num(toZswap)} / ${num(s.swpout_zero)} / ${num(s.pswpout - r.zswap.written_back_pages)}`],
+      [`swap-outs: to ${c.backend === 'zswap' ? 'zswap' : c.backend} / zeromap / device`, `${num(toZswap)} / ${num(s.swpout_zero)} / ${num(s.pswpout - (r.zswap?.written_back_pages ?? 0))}`],
       ['RAM saved now (stored − pools)', formatBytes(ramSaved(r))],
       ['device writes / reads (pswpout / pswpin)', `${num(s.pswpout)} / ${num(s.pswpin)}`],
     ]),
   );
-  if (c.zswap_enabled) lines.push(
+  const zs = r.zswap;
+  if (c.zswap_enabled && zs !== null) lines.push(
     section('zswap', [
-      ['stored pages now (peak)', `${num(r.zswap.stored_pages)} (${num(r.zswap.stored_pages_peak)})`],
-      ['pool size now (peak)', `${poolSizeText(r)} (${formatBytes(r.zswap.pool_total_size_peak)})`],
+      ['stored pages now (peak)', `${num(zs.stored_pages)} (${num(zs.stored_pages_peak)})`],
+      ['pool size now (peak)', `${poolSizeText(r)} (${formatBytes(zs.pool_total_size_peak)})`],
       ['pool ratio (stored ÷ pool pages)', effectivePoolRatio(r)?.toFixed(2) ?? '–'],
       ['rejected', rejectionsText(r)],
-      ['written back', r.zswap.written_back_pages],
-      [c.zpool, occupancyText(r)],
+      ['written back', zs.written_back_pages],
+      [c.zpool ?? '', occupancyText(r)],
     ]),
   );
+  if (c.backend !== 'zswap') lines.push(section(`${c.backend}${c.zcache_gen !== null ? ` gen ${c.zcache_gen}` : ''}`, backendRows(r)));
+  if (r.cleancache !== null && (r.cleancache.puts > 0 || r.cleancache.succ_gets + r.cleancache.failed_gets > 0 || r.file.reads + r.file.writes > 0)) {
+    const cc = r.cleancache;
+    lines.push(
+      section('page cache and cleancache', [
+        ['file reads (hits) / writes / O_DIRECT', `${num(r.file.reads)} (${num(r.file.read_hits)}) / ${num(r.file.writes)} / ${num(r.file.direct_writes)}`],
+        ['cleancache gets: found / missed; puts', `${num(cc.succ_gets)} / ${num(cc.failed_gets)}; ${num(cc.puts)}`],
+        ['disk reads / writebacks', `${num(r.file.disk_reads)} / ${num(r.file.writebacks)}`],
+      ]),
+    );
+  }
   for (const z of r.zram) {
     const ratio = z.mem_used_total === 0 ? '–' : (z.orig_data_size / z.mem_used_total).toFixed(2);
     lines.push(
@@ -131,13 +145,51 @@ export function formatSummary(r: Report, verbose = false): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A tmem backend's figures that matter most, one screen's worth; --verbose lists every counter. */
+function backendRows(r: Report): [string, string | number | null][] {
+  const rows: [string, string | number | null][] = [];
+  const fs = r.frontswap;
+  if (fs !== null) rows.push(['frontswap pages now (stores ok / failed)', `${num(fs.curr_pages)} (${num(fs.succ_stores)} / ${num(fs.failed_stores)})`]);
+  if (r.xen_tmem !== null) {
+    const x = r.xen_tmem as Record<string, number>;
+    rows.push(['persistent / ephemeral pages (tot_pages of max_pages)', `${num(x.pgp_count)} / ${num(x.eph_count)} (${num(x.tot_pages)} of ${num(x.max_pages)})`]);
+    rows.push(['puts: good / no memory; duplicates replaced / flushed', `${num(x.good_puts)} / ${num(x.no_mem_puts)}; ${num(x.dup_puts_replaced)} / ${num(x.dup_puts_flushed)}`]);
+    rows.push(['gets found / all; evicted ephemeral pages', `${num(x.found_gets)} / ${num(x.gets)}; ${num(x.evicted_pgs)}`]);
+  }
+  if (r.zcache !== null) {
+    const z = r.zcache as Record<string, number>;
+    rows.push(['persistent pageframes / zpages', `${num(z.pers_pageframes)} / ${num(z.pers_zpages)}`]);
+    rows.push(['ephemeral pageframes / zpages', `${num(z.eph_pageframes)} / ${num(z.eph_zpages)}`]);
+    rows.push(['failed puts: persistent / ephemeral', `${num(z.failed_pers_puts)} / ${num(z.failed_eph_puts)}`]);
+    rows.push(['compress poor / mean compress poor', `${num(z.compress_poor)} / ${num(z.mean_compress_poor)}`]);
+  }
+  if (r.ramster !== null) {
+    const m = r.ramster as Record<string, number>;
+    rows.push(['remoted: persistent / ephemeral (failed)', `${num(m.pers_pages_remoted)} / ${num(m.eph_pages_remoted)} (${num(m.pers_pages_remote_failed + m.eph_pages_remote_failed)})`]);
+    rows.push(['remote gets: ok / node down', `${num(m.remote_pers_pages_succ_get + m.remote_eph_pages_succ_get)} / ${num(m.remote_gets_node_down)}`]);
+  }
+  if (r.selfshrink !== null) rows.push(['self-shrink: ticks / shrinks / pages', `${num(r.selfshrink.ticks)} / ${num(r.selfshrink.shrinks)} / ${num(r.selfshrink.pages)}`]);
+  if (r.verify.orphaned_entries !== null) rows.push(['orphaned entries (no frontswap bit)', r.verify.orphaned_entries]);
+  return rows;
+}
+
 /** Every counter of the report, as the kernel groups them (`--verbose`). */
 export function formatCounters(r: Report): string {
   const rows = (o: object): [string, number | null][] =>
     Object.entries(o).filter(([, v]) => typeof v === 'number' || v === null) as [string, number | null][];
   const parts = [section('vm', rows(r.vm)), section('swap (vmstat)', rows(r.swap))];
   if (r.frontswap !== null) parts.push(section('frontswap (debugfs)', rows(r.frontswap)));
-  parts.push(section('zswap (debugfs)', rows(r.zswap)));
+  if (r.zswap !== null) parts.push(section('zswap (debugfs)', rows(r.zswap)));
+  for (const [title, o] of [
+    ['xen tmem (xl tmem-list)', r.xen_tmem],
+    ['zcache (debugfs)', r.zcache],
+    ['ramster (debugfs)', r.ramster],
+    ['self-shrinking', r.selfshrink],
+    ['cleancache (debugfs)', r.cleancache],
+  ] as const) {
+    if (o !== null) parts.push(section(title, rows(o)));
+  }
+  if (r.file.reads + r.file.writes + r.file.direct_writes > 0) parts.push(section('page cache', rows(r.file)));
   parts.push(section('pool', rows(r.pool)));
   parts.push(section('verify', rows(r.verify)));
   return parts.join('\n');

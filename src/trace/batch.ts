@@ -3,12 +3,12 @@
  * (workers/reader.ts) hands a trace to the main thread: one transferred
  * ArrayBuffer per batch, no object per record on the way.
  *
- *   records: u32 count | u32 pages | records[count] (24 bytes each)
+ *   records: u32 count | u32 pages | records[count] (28 bytes each)
  *   pages:   pages[pages] (4096 bytes each), a second buffer, absent when
  *            the batch has no page data
  *
  * A record: u8 kind | u8 form | u16 0 | u32 line | u32 as | u32 vpn (low) |
- * u32 vpn (high) | u32 ref. For `w` and `d`, `ref` is the index of the
+ * u32 vpn (high) | u32 ref | u32 idx. For `w`, `W`, `I` and `d`, `ref` is the index of the
  * page's bytes in this batch (DATA b: or f:), or — DATA @ID — the slot the
  * reader gave that ID's current definition; `d` records carry their slot in
  * `as`. Slots are numbers the reader hands out, one per definition, so the
@@ -19,8 +19,10 @@ import { PAGE_SIZE } from '../page.js';
 import type { DataForm, RecordKind, TraceRecord } from './format.js';
 
 const HEADER = 8;
-const RECORD = 24;
-const KINDS: RecordKind[] = ['w', 'r', 'f', 'x', 'd', 'o'];
+const RECORD = 28;
+const KINDS: RecordKind[] = ['w', 'r', 'f', 'x', 'd', 'o', 'M', 'U', 'R', 'W', 'T', 'L', 'I', 'C'];
+/** Records that carry page content. */
+const WITH_DATA = new Set<RecordKind>(['w', 'd', 'W', 'I']);
 const FORMS: DataForm[] = ['z', 'f', 'b', '@'];
 
 /** Records and pages per batch at most. */
@@ -54,6 +56,7 @@ export class BatchWriter {
     v.setUint32(at + 8, rec.kind === 'd' ? defSlot : rec.as, true);
     v.setUint32(at + 12, rec.vpn % 2 ** 32, true);
     v.setUint32(at + 16, Math.floor(rec.vpn / 2 ** 32), true);
+    v.setUint32(at + 24, rec.idx, true);
     if (page !== null) {
       this.pageBuf ??= new Uint8Array(BATCH_PAGES * PAGE_SIZE);
       this.pageBuf.set(page, this.pages * PAGE_SIZE);
@@ -85,7 +88,7 @@ export class BatchWriter {
  */
 export class BatchReader {
   private readonly defs: Content[] = [];
-  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, content: ZERO_CONTENT, form: 'z', id: '' };
+  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, idx: 0, content: ZERO_CONTENT, form: 'z', id: '' };
 
   /** Calls onRecord for every record of the batch, in order; a returned promise is awaited. */
   async replay(batch: Batch, onRecord: (rec: TraceRecord) => Promise<void> | null): Promise<void> {
@@ -99,7 +102,8 @@ export class BatchReader {
       rec.line = v.getUint32(at + 4, true);
       rec.as = v.getUint32(at + 8, true);
       rec.vpn = v.getUint32(at + 12, true) + v.getUint32(at + 16, true) * 2 ** 32;
-      if (rec.kind === 'w' || rec.kind === 'd') {
+      rec.idx = v.getUint32(at + 24, true);
+      if (WITH_DATA.has(rec.kind)) {
         const ref = v.getUint32(at + 20, true);
         if (rec.form === 'z') rec.content = ZERO_CONTENT;
         else if (rec.form === '@') rec.content = this.defs[ref];

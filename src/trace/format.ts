@@ -19,7 +19,16 @@ export const MAX_VPN = 2 ** 52 - 1;
 export const MAX_LINE_BYTES = 1 << 20;
 export const HEADER = 'ztrace 1';
 
-export type RecordKind = 'w' | 'r' | 'f' | 'x' | 'd' | 'o';
+export type RecordKind = 'w' | 'r' | 'f' | 'x' | 'd' | 'o' | FileRecordKind;
+/**
+ * File records (SPEC §13.8): M FS mount, U FS umount, R FS INO IDX read,
+ * W FS INO IDX DATA write, T FS INO N truncate, L FS INO unlink,
+ * I FS INO IDX DATA O_DIRECT write, C drop_caches.
+ */
+export type FileRecordKind = 'M' | 'U' | 'R' | 'W' | 'T' | 'L' | 'I' | 'C';
+export const FILE_KINDS: readonly FileRecordKind[] = ['M', 'U', 'R', 'W', 'T', 'L', 'I', 'C'];
+/** The largest page index (IDX) and truncation size (N) of a file record. */
+export const MAX_IDX = 2 ** 32 - 1;
 
 /** How a DATA field was written, for `trace info` and the writer. */
 export type DataForm = 'z' | 'f' | 'b' | '@';
@@ -33,11 +42,13 @@ export interface TraceRecord {
   kind: RecordKind;
   /** 1-based line number in the (decompressed) trace. */
   line: number;
-  /** Address space (`w r f x o`). */
+  /** Address space (`w r f x o`); the filesystem of a file record. */
   as: number;
-  /** Virtual page number (`w r f o`). */
+  /** Virtual page number (`w r f o`); the inode of a file record. */
   vpn: number;
-  /** Page content (`w`, `d`): shared, never written to. */
+  /** A file record's page index (`R W I`) or new size in pages (`T`). */
+  idx: number;
+  /** Page content (`w`, `d`, `W`, `I`): shared, never written to. */
   content: Content;
   /** How DATA was written (`w`, `d`). */
   form: DataForm;
@@ -122,19 +133,19 @@ export function parseDecimal(buf: Uint8Array, start: number, end: number, max: n
   return v;
 }
 
-/** Parses a VPN: decimal, or `0x` followed by hex digits of either case. */
-export function parseVpn(buf: Uint8Array, start: number, end: number): number {
+/** Parses a VPN (or an inode, `what`): decimal, or `0x` followed by hex digits of either case. */
+export function parseVpn(buf: Uint8Array, start: number, end: number, what = 'VPN'): number {
   if (end - start > 2 && buf[start] === ZERO && buf[start + 1] === 0x78) {
     let v = 0;
     for (let i = start + 2; i < end; i++) {
       const d = HEX[buf[i]];
-      if (d < 0) throw new LineError(`VPN ${text(buf, start, end)} has a bad hex digit`);
+      if (d < 0) throw new LineError(`${what} ${text(buf, start, end)} has a bad hex digit`);
       v = v * 16 + d;
-      if (v > MAX_VPN) throw new LineError(`VPN ${text(buf, start, end)} is out of range 0..2^52-1`);
+      if (v > MAX_VPN) throw new LineError(`${what} ${text(buf, start, end)} is out of range 0..2^52-1`);
     }
     return v;
   }
-  return parseDecimal(buf, start, end, MAX_VPN, 'VPN');
+  return parseDecimal(buf, start, end, MAX_VPN, what);
 }
 
 /** Normalises a decimal ID (compared by value: `01` is `1`). */

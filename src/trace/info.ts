@@ -18,12 +18,17 @@ export interface TraceInfo {
   content: { zero: number; same_filled: number; other: number };
   data_forms: { z: number; f: number; b: number; '@': number };
   page_data_bytes: number;
+  /** File records (SPEC §13.8): filesystems mounted, files written (W or I). */
+  filesystems: number;
+  files_written: number;
   working_set_pages: number;
   working_set_bytes: number;
 }
 
 export async function traceInfo(file: string): Promise<TraceInfo> {
-  const records = { w: 0, r: 0, f: 0, x: 0, d: 0, o: 0 };
+  const records = { w: 0, r: 0, f: 0, x: 0, d: 0, o: 0, M: 0, U: 0, R: 0, W: 0, T: 0, L: 0, I: 0, C: 0 };
+  const files = new Set<string>();
+  const filesystems = new Set<number>();
   const content = { zero: 0, same_filled: 0, other: 0 };
   const forms = { z: 0, f: 0, b: 0, '@': 0 };
   const seen = new Map<number, Set<number>>();
@@ -62,9 +67,15 @@ export async function traceInfo(file: string): Promise<TraceInfo> {
         }
         break;
       }
-      case 'r':
-      case 'd':
-      case 'o':
+      case 'W':
+      case 'I':
+        forms[rec.form]++;
+        files.add(`${rec.as}:${rec.vpn}`);
+        break;
+      case 'M':
+        filesystems.add(rec.as);
+        break;
+      default:
         break;
     }
   });
@@ -79,7 +90,9 @@ export async function traceInfo(file: string): Promise<TraceInfo> {
     distinct_pages: distinct,
     content,
     data_forms: forms,
-    page_data_bytes: records.w * PAGE_SIZE,
+    page_data_bytes: (records.w + records.W + records.I) * PAGE_SIZE,
+    filesystems: filesystems.size,
+    files_written: files.size,
     working_set_pages: peak,
     working_set_bytes: peak * PAGE_SIZE,
   };

@@ -21,6 +21,7 @@ import { InputError } from '../errors.js';
 import {
   HEADER,
   LineError,
+  MAX_IDX,
   MAX_AS,
   MAX_LINE_BYTES,
   Tokens,
@@ -61,7 +62,9 @@ export class TraceParser {
   readonly defs = new Map<string, Content>();
   private readonly tokens = new Tokens();
   private headerSeen = false;
-  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, content: ZERO_CONTENT, form: 'z', id: '' };
+  readonly rec: TraceRecord = { kind: 'r', line: 0, as: 0, vpn: 0, idx: 0, content: ZERO_CONTENT, form: 'z', id: '' };
+  /** Filesystems mounted (M) and not yet unmounted (U): file records need one. */
+  private readonly mounted = new Set<number>();
 
   constructor(readonly file: string) {}
 
@@ -150,13 +153,57 @@ export class TraceParser {
         rec.content = content;
         return rec;
       }
+      case 0x4d /* M */:
+      case 0x55 /* U */: {
+        const k = kind === 0x4d ? 'M' : 'U';
+        this.expectFields(buf, t, k, 'FS');
+        rec.kind = k;
+        rec.as = parseDecimal(buf, t.starts[1], t.ends[1], MAX_AS, 'filesystem');
+        rec.vpn = 0;
+        rec.idx = 0;
+        if (k === 'M') {
+          if (this.mounted.has(rec.as)) throw new LineError(`filesystem ${rec.as} is already mounted`);
+          this.mounted.add(rec.as);
+        } else {
+          this.requireMounted(rec.as, 'U');
+          this.mounted.delete(rec.as);
+        }
+        return rec;
+      }
+      case 0x52 /* R */:
+      case 0x57 /* W */:
+      case 0x54 /* T */:
+      case 0x4c /* L */:
+      case 0x49 /* I */: {
+        const k = kind === 0x52 ? 'R' : kind === 0x57 ? 'W' : kind === 0x54 ? 'T' : kind === 0x4c ? 'L' : 'I';
+        const fields = k === 'R' ? 'FS INO IDX' : k === 'T' ? 'FS INO N' : k === 'L' ? 'FS INO' : 'FS INO IDX DATA';
+        this.expectFields(buf, t, k, fields);
+        rec.kind = k;
+        rec.as = parseDecimal(buf, t.starts[1], t.ends[1], MAX_AS, 'filesystem');
+        rec.vpn = parseVpn(buf, t.starts[2], t.ends[2], 'inode');
+        rec.idx = k === 'L' ? 0 : parseDecimal(buf, t.starts[3], t.ends[3], MAX_IDX, k === 'T' ? 'size in pages' : 'page index');
+        if (k === 'W' || k === 'I') rec.content = parseData(buf, t.starts[4], t.ends[4], this.defs, rec);
+        this.requireMounted(rec.as, k);
+        return rec;
+      }
+      case 0x43 /* C */:
+        this.expectFields(buf, t, 'C', '');
+        rec.kind = 'C';
+        rec.as = 0;
+        rec.vpn = 0;
+        rec.idx = 0;
+        return rec;
       default:
         throw new LineError(`unknown record ${quoteField(buf, s0, t.ends[0])}`);
     }
   }
 
+  private requireMounted(fs: number, kind: string): void {
+    if (!this.mounted.has(fs)) throw new LineError(`${kind} record on filesystem ${fs}, which is not mounted (M ${fs} first)`);
+  }
+
   private expectFields(buf: Uint8Array, t: Tokens, kind: string, fields: string): void {
-    const want = fields.split(' ').length + 1;
+    const want = fields === '' ? 1 : fields.split(' ').length + 1;
     if (t.count < want) {
       throw new LineError(`${kind} record needs ${want - 1} field${want > 2 ? 's' : ''} (${kind} ${fields}), got ${t.count - 1}`);
     }

@@ -3,7 +3,7 @@ import type { Codec } from '../../src/compress/codec.js';
 import { createCodec } from '../../src/compress/registry.js';
 import { Content, ZERO_CONTENT } from '../../src/mm/content.js';
 import { PROFILES } from '../../src/mm/profiles.js';
-import { Machine, type MachineConfig } from '../../src/mm/replay.js';
+import { Machine, type MachineConfig, type Page } from '../../src/mm/replay.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { page } from '../helpers.js';
 
@@ -71,7 +71,7 @@ export const wz = (as: number, vpn: number) => rec('w', as, vpn, ZERO_CONTENT);
 /** Pages resident, LRU head (most recent) first. */
 export const lruOrder = (m: Machine) => [...m.lru].map((p) => p.vpn);
 /** The resident page of a VPN. */
-export const residentPage = (m: Machine, vpn: number) => [...m.lru].find((p) => p.vpn === vpn);
+export const residentPage = (m: Machine, vpn: number) => [...m.lru].find((p): p is Page => !p.file && p.vpn === vpn);
 
 /**
  * A codec whose output length is chosen by the page: the bytes up to the
