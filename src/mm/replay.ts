@@ -673,7 +673,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
             `the compressed pools hold ${this.poolFrames()} and no resident page is left to evict`,
         );
       }
-      if (this.failedEvictions >= this.resident) {
+      if (this.failedEvictions > 0 && this.failedEvictions >= this.resident) {
         throw new OutOfResourcesError(
           `out of memory at ${this.config.traceName}:${this.line}: no free frame among ${this.config.ramPages} RAM pages — ` +
             `the last ${this.failedEvictions} evictions all failed: every page left in RAM is refused by full zram devices (--zram-mem-limit)`,

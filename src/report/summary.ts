@@ -199,6 +199,11 @@ export function formatCorrupt(r: Report): string {
   const v = r.verify;
   const lines = [`verification FAILED: ${v.corrupt_loads} corrupt load${v.corrupt_loads === 1 ? '' : 's'}`];
   for (const c of v.corrupt) {
+    if (c.type < 0 && (c.source === 'cleancache' || c.source === 'disk')) {
+      // a file page (SPEC §13.6): filesystem, inode, page index
+      lines.push(`  read of file page FS ${c.as} inode ${c.vpn} index ${c.offset} from ${c.source}, at ${r.config.trace}:${c.line}: content differs from what the trace wrote`);
+      continue;
+    }
     const what = c.when === 'fault' ? 'load' : c.when;
     const page = c.as >= 0 ? `AS ${c.as} VPN 0x${c.vpn.toString(16)}` : 'a page no longer mapped';
     lines.push(

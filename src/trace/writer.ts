@@ -116,6 +116,40 @@ export class TraceWriter {
     this.record(`f ${as} 0x${vpn.toString(16)}`);
   }
 
+  // file records (SPEC §13.8)
+
+  mount(fs: number): void {
+    this.record(`M ${fs}`);
+  }
+
+  umount(fs: number): void {
+    this.record(`U ${fs}`);
+  }
+
+  fileRead(fs: number, ino: number, idx: number): void {
+    this.record(`R ${fs} ${ino} ${idx}`);
+  }
+
+  fileWrite(fs: number, ino: number, idx: number, page: Uint8Array): void {
+    this.record(`W ${fs} ${ino} ${idx} ${this.data(page)}`);
+  }
+
+  truncate(fs: number, ino: number, pages: number): void {
+    this.record(`T ${fs} ${ino} ${pages}`);
+  }
+
+  unlink(fs: number, ino: number): void {
+    this.record(`L ${fs} ${ino}`);
+  }
+
+  directWrite(fs: number, ino: number, idx: number, page: Uint8Array): void {
+    this.record(`I ${fs} ${ino} ${idx} ${this.data(page)}`);
+  }
+
+  dropCaches(): void {
+    this.record('C');
+  }
+
   exit(as: number): void {
     this.record(`x ${as}`);
   }
