@@ -186,6 +186,19 @@ describe('ramster', () => {
     expect(r.stderr).toContain(`load of AS 1 VPN 0x0 from device (no copy), swap type 0 offset 1, at ${REMOTE}:76`);
   });
 
+  it("a peer without room refuses: the pageframe stays a zombie here, loadable, and nothing is lost", async () => {
+    const { code, report } = await run(REMOTE, ...MACHINE, '--ramster-peers', '1:100');
+    expect(code).toBe(0);
+    expect(report.ramster).toMatchObject({ pers_pages_remoted: 0, remote_pers_pages: 0 });
+    expect((report.ramster as Record<string, number>).pers_pages_remote_failed).toBeGreaterThan(0);
+    expect(report.frontswap!.loads).toBe(2);
+  });
+
+  it('--ramster-remotify none keeps every page local', async () => {
+    const { report } = await run(REMOTE, ...MACHINE, '--ramster-peers', '1:1M', '--ramster-remotify', 'none');
+    expect(report.ramster).toMatchObject({ pers_pages_remoted: 0, eph_pages_remoted: 0, remotify_passes: 17 });
+  });
+
   it('with writethrough the device holds a good copy: the same peer failure loses nothing', async () => {
     const r = await run(REMOTE, ...MACHINE, '--ramster-peers', '1:1M:down@65', '--frontswap-writethrough', 'on');
     expect(r.code).toBe(0);
@@ -266,5 +279,48 @@ describe('file records in the trace', () => {
     expect(info.records).toMatchObject({ M: 1, W: 1, R: 1, I: 1, T: 1, L: 1, C: 1, U: 1 });
     expect(info.filesystems).toBe(1);
     expect(info.files_written).toBe(2);
+  });
+});
+
+describe('compare --backends', () => {
+  const STALE_FIXTURE = 'test/fixtures/cleancache-stale.trace';
+  const args = ['--kernel', '3.11', '--backends', 'zswap,xen-tmem,zcache:1,zcache:2,ramster', '--ramster-peers', '1:1M', '--xen-host-free', '64M', '--compressors', 'lz4'];
+  const machine = ['--ram', '3p', '--reclaim-batch', '1', '--pool-in-ram', 'off', '--threads', '0'];
+
+  it('one table, one row per backend against the baseline; the backends that lose data are named, status 1', async () => {
+    const r = await cli('compare', STALE_FIXTURE, ...args, ...machine);
+    expect(r.code).toBe(1);
+    const rows = r.stdout.split('\n').slice(3, 9).map((l) => l.split(/\s{2,}/)[0]);
+    expect(rows).toEqual(['no compressed swap', 'xen-tmem', 'zcache gen 1', 'zcache gen 2', 'ramster', 'zswap lz4']);
+    expect(r.stdout).toContain('zcache gen 2 LOST DATA: 1 load returned other content than the trace wrote');
+    expect(r.stdout).toContain('ramster LOST DATA');
+    expect(r.stdout).not.toMatch(/^(xen-tmem|zcache gen 1|zswap lz4) LOST DATA/m);
+    expect(r.stdout).not.toMatch(/Verdict: (zcache gen 2|ramster)/);
+    expect(r.stderr).toContain(`zcache gen 2: verification FAILED: 1 corrupt load`);
+  });
+
+  it("each row is the backend's own run: --xen-host-free reaches xen-tmem only, zswap's options zswap only", async () => {
+    const r = await cli('compare', STALE_FIXTURE, ...args, ...machine, '--max-pool-percent', '50', '--json');
+    const reports = JSON.parse(r.stdout) as Report[];
+    const by = (b: string) => reports.filter((x) => x.config.backend === b);
+    expect(by('xen-tmem')[0].config.xen_host_free).toBe(64 << 20);
+    expect(by('zcache').map((x) => x.config.zcache_gen)).toEqual([1, 2]);
+    expect(by('zcache')[0].config.max_pool_percent).toBeNull();
+    expect(by('zswap')[1].config.max_pool_percent).toBe(50);
+    const alone = await run(STALE_FIXTURE, '--backend', 'zcache', '--zcache-gen', '1', '--ram', '3p', '--pool-in-ram', 'off');
+    const strip = (x: Report) => ({ ...x, timing: null, config: { ...x.config, threads: null }, compression: { ...x.compression, compress_ns_percentiles: null, decompress_ns_percentiles: null, compress_ns_total: null, decompress_ns_total: null }, distributions: null });
+    expect(strip(by('zcache')[0])).toEqual(strip(alone.report));
+  });
+
+  it('the HTML report says what each backend does with a duplicate store, and where data was lost', async () => {
+    const { parse } = await import('node-html-parser');
+    const file = `${process.env.TMPDIR ?? '/tmp'}/tmem-${process.pid}.html`;
+    await cli('compare', STALE_FIXTURE, ...args, ...machine, '--html', file);
+    const doc = parse((await import('node:fs')).readFileSync(file, 'utf8'));
+    const rows = doc.querySelectorAll('#duplicates tr').slice(1).map((tr) => tr.querySelectorAll('td').map((td) => td.text));
+    expect(rows.map((r) => r[0])).toEqual(['xen-tmem', 'zcache gen 1', 'zcache gen 2', 'ramster', 'zswap lz4']);
+    expect(rows[0][1]).toContain('replace, or flush and fail');
+    expect(rows[2][1]).toContain('keeps the old, stale copy');
+    expect(rows.map((r) => r[4])).toEqual(['0', '0', '1', '1', '0']);
   });
 });

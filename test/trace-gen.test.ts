@@ -27,10 +27,11 @@ describe('trace gen', () => {
       expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
       const info = await traceInfo(a);
       expect(info.gzip).toBe(true);
-      expect(info.records.w).toBeGreaterThanOrEqual(300);
-      // --ops is the number of accesses after the 300 initial writes, exactly
-      const { w, r, f, x } = info.records;
-      expect(w + r + f + x).toBe(300 + 900);
+      const rec = info.records;
+      expect(rec.w + rec.W).toBeGreaterThanOrEqual(300);
+      // --ops is the number of accesses after the 300 initial writes, exactly (files: every record but mount and umount)
+      const ops = name === 'files' ? rec.w + rec.r + rec.W + rec.R + rec.I + rec.T + rec.L + rec.C : rec.w + rec.r + rec.f + rec.x;
+      expect(ops).toBe(300 + 900);
       expect(info.working_set_pages).toBeGreaterThanOrEqual(Math.min(300, info.distinct_pages));
       const { code, stdout } = await cli('trace', 'info', a, '--json');
       expect(code).toBe(0);
@@ -73,7 +74,19 @@ describe('trace gen', () => {
   it('rejects an unknown workload with status 2', async () => {
     const r = await cli('trace', 'gen', 'nope', '-o', join(tmp, 'x.trace'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("workload: 'nope' is not one of mixed, scan, zipf, dup, pageout");
+    expect(r.stderr).toContain("workload: 'nope' is not one of mixed, scan, zipf, dup, pageout, files");
+  });
+
+  it('files: a filesystem mounted first and unmounted last, file pages beside a process, every file record kind', async () => {
+    const file = join(tmp, 'files.trace');
+    expect((await cli('trace', 'gen', 'files', '-o', file, '--pages', '512', '--ops', '4000')).code).toBe(0);
+    const info = await traceInfo(file);
+    expect(info.records).toMatchObject({ M: 1, U: 1, C: 1, W: expect.any(Number) });
+    for (const k of ['R', 'W', 'I', 'T', 'L', 'w', 'r'] as const) expect(info.records[k], k).toBeGreaterThan(0);
+    expect(info.files_written).toBe(4); // 256 file pages in 64-page files
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(lines[1]).toBe('M 1');
+    expect(lines.at(-1)).toBe('U 1');
   });
 
   it('content compresses like real memory: lz4 ratio 1.8–3.5 over the default mix', () => {

@@ -21,11 +21,44 @@ import { DEFAULT_KERNEL, PROFILES } from '../mm/profiles.js';
 import { UsageError } from '../errors.js';
 import { buildSettings, resolveRamPercent, parseChoice, parseInteger, parseKernel, parseList, parseSwapLayout, parseZpool, type MachineOptions } from './options.js';
 import type { RunSettings } from '../sim/simulate.js';
+import type { BackendName } from '../mm/tmem.js';
 import { replayConfigurations } from './run.js';
+
+/** The items --backends takes. */
+const BACKEND_ITEMS = ['zswap', 'xen-tmem', 'zcache', 'zcache:1', 'zcache:2', 'ramster'] as const;
+
+/** Options that belong to some backends only (SPEC §13): another backend's row leaves them out. */
+const ONLY_FOR: [keyof CompareCliOptions, readonly BackendName[]][] = [
+  ['xenMaxmem', ['xen-tmem']],
+  ['xenHostFree', ['xen-tmem']],
+  ['zcacheGen', ['zcache', 'ramster']],
+  ['ramsterPeers', ['ramster']],
+  ['ramsterTarget', ['ramster']],
+  ['ramsterRemotify', ['ramster']],
+  ['ramsterRttUs', ['ramster']],
+  ['selfshrink', ['xen-tmem', 'ramster']],
+  ['selfballoonInterval', ['xen-tmem', 'ramster']],
+  ['frontswapHysteresis', ['xen-tmem', 'ramster']],
+  ['frontswapInertia', ['xen-tmem', 'ramster']],
+  ...(['zpool', 'maxPoolPercent', 'acceptThresholdPercent', 'limitPolicy', 'sameFilledPages', 'duplicate', 'exclusiveLoads', 'zswap'] as const).map(
+    (k): [keyof CompareCliOptions, readonly BackendName[]] => [k, ['zswap']],
+  ),
+  ['poolInRam', ['zswap', 'zcache', 'ramster']],
+];
+
+/** compare's options as one backend's row takes them. */
+function forBackend(opts: CompareCliOptions, backend: BackendName): CompareCliOptions {
+  const o: CompareCliOptions = { ...opts, backend };
+  delete o.backends;
+  for (const [key, backends] of ONLY_FOR) if (!backends.includes(backend)) delete o[key];
+  return o;
+}
 
 function labelOf(s: RunSettings): string {
   const m = s.machine;
   if (m.noBackend) return 'baseline';
+  const t = m.tmem;
+  if (t !== undefined && t.backend !== 'zswap') return `${t.backend}${t.zcacheGen !== null && t.backend === 'zcache' ? ` gen ${t.zcacheGen}` : ''} k${m.kernel}`;
   const zram = (m.zram ?? []).filter((z) => z !== null);
   const parts = [m.zswapEnabled ? `${s.compressor} ${m.zpool} ${m.max_pool_percent}%` : null, zram.length > 0 ? `zram ${zram.map((z) => z!.algorithm).join('+')}` : null];
   return `${parts.filter((p) => p !== null).join(' + ')} k${m.kernel}`;
@@ -41,6 +74,7 @@ export interface CompareCliOptions extends MachineOptions {
   quiet?: boolean;
   wide?: boolean;
   columns?: string;
+  backends?: string;
 }
 
 export async function compareCommand(trace: string, given: CompareCliOptions, io: CliIo): Promise<number> {
@@ -64,9 +98,19 @@ export async function compareCommand(trace: string, given: CompareCliOptions, io
     if (seen.has(l)) throw new UsageError(`--swaps: '${l}' is listed twice`);
     seen.add(l);
   }
+  // --backends: frontswap backends side by side (3.11); zcache:1 and zcache:2 name a generation
+  const backends = opts.backends === undefined ? ['zswap'] : parseList(opts.backends, '--backends', (b) => parseChoice(b, '--backends', BACKEND_ITEMS));
   const configs: RunSettings[] = [];
   for (const kernel of kernels) {
     for (const swap of layouts) {
+      for (const item of backends.filter((b) => b !== 'zswap')) {
+        const [backend, gen] = item.split(':') as [BackendName, string | undefined];
+        const own = forBackend(opts, backend);
+        for (const compressor of backend === 'xen-tmem' ? [undefined] : compressors) {
+          configs.push(buildSettings({ ...own, kernel, swap, compressor, backend, zcacheGen: gen ?? own.zcacheGen }, trace));
+        }
+      }
+      if (!backends.includes('zswap')) continue;
       const hasZram = parseSwapLayout(swap, '--swaps').some((d) => d.zram);
       const zswapOn = opts.zswap === undefined ? !hasZram : opts.zswap === 'on';
       // a layout without zswap has no zpool or pool limit to vary; a fixed --zram-algorithm no compressor either
@@ -78,7 +122,7 @@ export async function compareCommand(trace: string, given: CompareCliOptions, io
           for (const compressor of compressorsHere) {
             // the compressor of whatever compresses: zswap's, and the zram devices' unless --zram-algorithm sets them
             const zramAlgorithm = hasZram ? (opts.zramAlgorithm ?? compressor) : undefined;
-            configs.push(buildSettings({ ...opts, kernel, zpool, maxPoolPercent, compressor, swap, zramAlgorithm }, trace));
+            configs.push(buildSettings({ ...forBackend(opts, 'zswap'), kernel, zpool, maxPoolPercent, compressor, swap, zramAlgorithm }, trace));
           }
         }
       }
@@ -86,7 +130,7 @@ export async function compareCommand(trace: string, given: CompareCliOptions, io
   }
   // the baseline compresses nothing: the first layout's devices as plain disks, no zswap
   const plain = parseSwapLayout(layouts[0], '--swaps').map((d) => `${d.pages}p`).join(',');
-  const baseline = buildSettings({ ...opts, kernel: kernels[0], zpool: zpools?.[0], compressor: compressors[0], maxPoolPercent: limits[0], swap: plain, zramAlgorithm: undefined, zramMemLimit: undefined, zswap: 'off' }, trace);
+  const baseline = buildSettings({ ...forBackend(opts, 'zswap'), kernel: kernels[0], zpool: zpools?.[0], compressor: compressors[0], maxPoolPercent: limits[0], swap: plain, zramAlgorithm: undefined, zramMemLimit: undefined, zswap: 'off' }, trace);
   baseline.machine.noBackend = true;
 
   // One read of the trace feeds every configuration; one pool serves them all.

@@ -90,6 +90,7 @@ function build(io: CliIo, result: { code: number }): Command {
   )
     .option('--compressors <list>', 'comma-separated compressors (zswap, and zram without --zram-algorithm)', 'lz4,lzo-rle,zstd')
     .option('--zpools <list>', "comma-separated zpools (default: the profile's)")
+    .option('--backends <list>', 'frontswap backends to compare (--kernel 3.11): zswap, xen-tmem, zcache, zcache:1, zcache:2, ramster')
     .option('--swaps <layouts...>', 'device layouts to compare, each as --swap takes it (e.g. 256M zram:64M zram:64M,256M)')
     .option('--csv <file>', 'write the table as CSV')
     .option('--html <file>', 'write a self-contained HTML report')

@@ -47,14 +47,14 @@ export function poolRatio(r: Report): number | null {
   return pool === 0 ? null : (storedPages(r) * PAGE_SIZE) / pool;
 }
 
-/** Swap writes that went to a disk (pswpout without the zram devices' writes). */
+/** Pages written to disk: swap writes (pswpout without the zram devices' writes) and file pages written back or O_DIRECT. */
 export function diskWrites(r: Report): number {
-  return r.swap.pswpout - r.zram.reduce((s, z) => s + z.num_writes, 0);
+  return r.swap.pswpout - r.zram.reduce((s, z) => s + z.num_writes, 0) + r.file.writebacks + r.file.direct_writes;
 }
 
-/** Swap reads from a disk (pswpin without the zram devices' reads). */
+/** Pages read from disk: swap reads (pswpin without the zram devices' reads) and file pages (cleancache misses). */
 export function diskReads(r: Report): number {
-  return r.swap.pswpin - r.zram.reduce((s, z) => s + z.num_reads, 0);
+  return r.swap.pswpin - r.zram.reduce((s, z) => s + z.num_reads, 0) + r.file.disk_reads;
 }
 
 export interface CompressionCpu {
@@ -90,7 +90,8 @@ export function configLabels(reports: Report[]): string[] {
   const configs = reports.filter((r) => !isBaseline(r));
   const zswap = configs.filter((r) => r.config.zswap_enabled);
   const varies = (among: Report[], f: (r: Report) => unknown): boolean => new Set(among.map((r) => JSON.stringify(f(r)))).size > 1;
-  const anyZram = configs.some((r) => r.config.zram.length > 0);
+  // another frontswap backend in the table: zswap's rows say they are zswap's
+  const anyZram = configs.some((r) => r.config.zram.length > 0 || r.config.backend !== 'zswap');
   const show = {
     compressor: varies(zswap, (r) => r.config.compressor) || !anyZram,
     zpool: varies(zswap, (r) => r.config.zpool),

@@ -24,7 +24,7 @@ th,td{border:1px solid #ddd;padding:4px 6px;text-align:right} th{background:#f4f
 td:first-child{min-width:8em} #comparison td{white-space:normal}
 .verdict{background:#f6f8fa;border-left:4px solid #0072B2;padding:.6em 1em;margin:1em 0} .verdict p{margin:.3em 0}
 .scroll{overflow-x:auto}
-td:first-child,th:first-child{text-align:left} td.best{background:#e3f4e6;font-weight:600}
+td:first-child,th:first-child{text-align:left} td.best{background:#e3f4e6;font-weight:600} td.lost{background:#fbe3e3;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:12px} figure.chart{margin:0;border:1px solid #e4e4e4;border-radius:4px;max-width:100%}
 figure.chart svg{max-width:100%;height:auto}
 svg text{font:11px system-ui,sans-serif;fill:#333} svg .title{font-size:13px;font-weight:600}
@@ -124,6 +124,40 @@ function percentileTable(reports: Report[]): string {
   return `<div class="scroll"><table id="distributions">${head}${rows.join('')}</table></div>`;
 }
 
+/** The tmem contract on duplicate stores, per backend and profile (README, "the tmem family"). */
+function duplicateRule(r: Report): string {
+  const c = r.config;
+  switch (c.backend) {
+    case 'xen-tmem':
+      return 'frees the old page, then allocates the new one: replace, or flush and fail (the tmem ABI)';
+    case 'zcache':
+      return c.zcache_gen === 1
+        ? 'frees the old zpage before it makes the new one: a failure flushes and fails'
+        : 'makes the new zpage first: a failure keeps the old, stale copy';
+    case 'ramster':
+      return 'as zcache 2: a failure keeps the old copy; a remote one is flushed at the next pass';
+    default:
+      if (c.frontswap_dup === 'clear') return 'frontswap clears the bit on failure but leaves zswap\'s old entry: its writeback can overwrite newer data (3.11–3.18)';
+      if (c.frontswap_dup !== null) return 'frontswap invalidates the old copy: no stale entry survives';
+      return 'zswap replaces its entry at insert (check_old)';
+  }
+}
+
+function duplicatesBlock(reports: Report[]): string {
+  if (!reports.some((r) => r.config.backend !== 'zswap' || r.config.frontswap_dup === 'clear')) return '';
+  const labels = configLabels(reports);
+  const rows = reports
+    .filter((r) => !isBaseline(r))
+    .map((r) => {
+      const x = r.xen_tmem as Record<string, number> | null;
+      const dups = x !== null ? `${x.dup_puts_replaced} replaced, ${x.dup_puts_flushed} flushed` : r.zswap?.duplicate_entry !== null && r.zswap !== null ? `${r.zswap.duplicate_entry} overwritten` : '–';
+      return `<tr><td>${esc(labels[reports.indexOf(r)])}</td><td style="text-align:left;white-space:normal">${esc(duplicateRule(r))}</td><td>${esc(dups)}</td><td>${r.verify.orphaned_entries ?? '–'}</td><td${r.verify.corrupt_loads > 0 ? ' class="lost"' : ''}>${r.verify.corrupt_loads}</td></tr>`;
+    });
+  return `<h2>Duplicate stores: the tmem contract</h2>
+<p class="note">A slot (or file page) stored twice: the backend must overwrite and succeed, or drop the old copy and fail. Orphans are copies a backend holds for slots frontswap no longer marks; corrupt loads are data the verification caught.</p>
+<table id="duplicates"><tr><th>configuration</th><th>on a duplicate store</th><th>duplicates</th><th>orphans at the end</th><th>corrupt loads</th></tr>${rows.join('')}</table>`;
+}
+
 function verdictBlock(reports: Report[]): string {
   const lines = verdict(reports);
   return lines.length === 0 ? '' : `<div class="verdict" id="verdict">${lines.map((l) => `<p>${esc(l)}</p>`).join('')}</div>`;
@@ -142,6 +176,7 @@ ${verdictBlock(reports)}
 <h2>Configurations</h2>
 ${table(reports)}
 <p class="note">RAM saved: stored pages minus the RAM their pools take (negative: a pool costs more than it holds). Disk I/O: pages written to and read from disk, "fewer" or "more" than without compressed swap. Compression µs and CPU s are this process's codecs (JavaScript, WebAssembly or native), not the kernel's.</p>
+${duplicatesBlock(reports)}
 <h2>Distributions</h2>
 ${percentileTable(reports)}
 <p class="note">Latencies are this process's; ${PAUSE_FLAG} marks a p99 at least ten times the p50, dominated by this process's pauses (garbage collection, compilation, a worker starting) rather than by the codec. Sizes count the pages that fit one page; pages over 4 KiB are counted beside them.</p>

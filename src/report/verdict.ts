@@ -136,7 +136,8 @@ export function verdict(reports: Report[]): string[] {
   // 5. cost
   const byCompressor = new Map<string, { us: number | null; perGiB: number | null }>();
   for (const { r } of sound) {
-    const names = [...(r.config.zswap_enabled ? [r.config.compressor] : []), ...r.config.zram.map((z) => z.algorithm)];
+    const compresses = (r.config.zswap_enabled || r.config.backend !== 'zswap') && r.config.compressor !== null;
+    const names = [...(compresses ? [r.config.compressor!] : []), ...r.config.zram.map((z) => z.algorithm)];
     const cpu = compressionCpu(r);
     const key = [...new Set(names)].join('+');
     if (!byCompressor.has(key) && cpu.usPerPage !== null) byCompressor.set(key, { us: cpu.usPerPage, perGiB: cpu.secondsPerGiB });

@@ -13,6 +13,7 @@
  *   pageout  every page written, then paged out in address order with `o`
  *          (MADV_PAGEOUT, as the kernel experiments do), then read back in
  *          Zipf order
+ *   files  file pages in the page cache beside a process (for cleancache)
  *
  * `pages` is the number of distinct pages written up front, `ops` the number
  * of accesses (w, r, f, x records) that follow — exactly, for every
@@ -90,19 +91,42 @@ class Emitter {
     return `${as}:${vpn}`;
   }
 
+  /** New content for a page known by `key`: drawn, or synthesized by a kind that a rewrite may change. */
+  private async content(key: string): Promise<Uint8Array> {
+    if (this.contents !== null) return this.drawn(this.contents);
+    const old = this.kinds.get(key);
+    const kind = old === undefined ? CONTENT_KINDS[this.rng.weighted(DEFAULT_MIX)] : rewriteKind(old, this.rng);
+    this.kinds.set(key, kind);
+    fillPage(this.page, kind, this.rng);
+    return this.page;
+  }
+
   async write(as: number, vpn: number): Promise<void> {
-    if (this.contents !== null) {
-      this.w.write(as, vpn, await this.drawn(this.contents));
-    } else {
-      const k = this.key(as, vpn);
-      const old = this.kinds.get(k);
-      const kind = old === undefined ? CONTENT_KINDS[this.rng.weighted(DEFAULT_MIX)] : rewriteKind(old, this.rng);
-      this.kinds.set(k, kind);
-      fillPage(this.page, kind, this.rng);
-      this.w.write(as, vpn, this.page);
-    }
+    this.w.write(as, vpn, await this.content(this.key(as, vpn)));
+    await this.counted();
+  }
+
+  /** A file record counts as one of the --ops records of the `files` workload. */
+  private async counted(): Promise<void> {
     this.accesses++;
     if (this.w.wantsFlush) await this.w.flush();
+  }
+
+  async fileWrite(fs: number, ino: number, idx: number, direct = false): Promise<void> {
+    const page = await this.content(`f${fs}:${ino}:${idx}`);
+    if (direct) this.w.directWrite(fs, ino, idx, page);
+    else this.w.fileWrite(fs, ino, idx, page);
+    await this.counted();
+  }
+
+  async fileRead(fs: number, ino: number, idx: number): Promise<void> {
+    this.w.fileRead(fs, ino, idx);
+    await this.counted();
+  }
+
+  async fileRecord(emit: () => void): Promise<void> {
+    emit();
+    await this.counted();
   }
 
   async read(as: number, vpn: number): Promise<void> {
@@ -276,4 +300,67 @@ const pageout: Workload = {
   },
 };
 
-export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup, pageout };
+/**
+ * The page cache beside anonymous memory (SPEC §13.6), for cleancache: one
+ * filesystem of 64-page files holding half the pages, a process the other
+ * half. Then --ops records: file reads in Zipf order (60 %), file rewrites
+ * (10 %), O_DIRECT writes (2 %), truncations (1 %) and unlinks of a file
+ * that is then written again (0.5 %), reads (20 %) and writes (6.5 %) of
+ * the process's pages, and drop_caches half-way; the filesystem is
+ * unmounted at the end. Every record after the initial writes counts as an
+ * op here.
+ */
+const files: Workload = {
+  describe: 'file pages in the page cache beside a process: reads, rewrites, O_DIRECT, truncate, unlink, drop_caches (for cleancache)',
+  defaults: { pages: 8192, ops: 40000 },
+  async generate(w, p) {
+    const e = new Emitter(w, p);
+    const rng = e.rng;
+    w.comment(`files: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+    const FS = 1;
+    const FILE_PAGES = 64;
+    const filePages = Math.ceil(p.pages / 2);
+    const nfiles = Math.max(1, Math.ceil(filePages / FILE_PAGES));
+    const anon = regionVpns(1, Math.max(1, p.pages - filePages));
+    w.mount(FS);
+    for (let i = 0; i < filePages; i++) await e.fileWrite(FS, 100 + Math.floor(i / FILE_PAGES), i % FILE_PAGES);
+    for (const vpn of anon) await e.write(1, vpn);
+    e.startOps(p.ops);
+    const fileRank = new Zipf(filePages, 1.0, rng);
+    const anonRank = new Zipf(anon.length, 1.0, rng);
+    const order = shuffle(Array.from({ length: filePages }, (_, i) => i), rng);
+    const where = (i: number): [number, number] => [100 + Math.floor(order[i] / FILE_PAGES), order[i] % FILE_PAGES];
+    let dropped = false;
+    while (e.more) {
+      if (!dropped && e.accesses >= p.ops / 2) {
+        dropped = true;
+        await e.fileRecord(() => w.dropCaches());
+        continue;
+      }
+      const r = rng.float();
+      if (r < 0.6) {
+        const [ino, idx] = where(fileRank.next());
+        await e.fileRead(FS, ino, idx);
+      } else if (r < 0.7) {
+        const [ino, idx] = where(fileRank.next());
+        await e.fileWrite(FS, ino, idx);
+      } else if (r < 0.72) {
+        const [ino, idx] = where(fileRank.next());
+        await e.fileWrite(FS, ino, idx, true);
+      } else if (r < 0.73) {
+        const ino = 100 + rng.int(nfiles);
+        await e.fileRecord(() => w.truncate(FS, ino, rng.int(FILE_PAGES)));
+      } else if (r < 0.735) {
+        const ino = 100 + rng.int(nfiles);
+        await e.fileRecord(() => w.unlink(FS, ino));
+      } else if (r < 0.935) {
+        await e.read(1, anon[anonRank.next()]);
+      } else {
+        await e.write(1, anon[anonRank.next()]);
+      }
+    }
+    w.umount(FS);
+  },
+};
+
+export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup, pageout, files };
