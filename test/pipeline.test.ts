@@ -9,10 +9,10 @@ import { bufferIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import { CODEC_MODULE_ENV, READER_THREAD_ENV } from '../src/cli/run.js';
 import { CompressionPool } from '../src/compress/pool.js';
-import { PROFILES } from '../src/mm/profiles.js';
 import type { MachineConfig } from '../src/mm/replay.js';
 import { simulateMany, type Configuration } from '../src/sim/simulate.js';
 import { b64, page, traceFile, withoutTimings } from './helpers.js';
+import { machineConfig } from './support/machine.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/codecs/${name}.mjs`, import.meta.url));
 
@@ -46,31 +46,9 @@ async function run(trace: string, env: Record<string, string>, ...args: string[]
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
-function config(compressor: string, over: Partial<MachineConfig> = {}): MachineConfig {
-  const p = PROFILES['6.12'];
-  return {
-    traceName: 'test',
-    ramPages: 64,
-    swapSlots: [4097],
-    swapPrio: [-1],
-    kernel: '6.12',
-    zpool: 'zsmalloc',
-    max_pool_percent: 20,
-    accept_threshold_percent: p.accept_threshold_percent,
-    limitPolicy: p.limitPolicy,
-    same_filled_pages: p.same_filled_pages,
-    duplicate: p.duplicate,
-    frontswapDup: p.frontswapDup,
-    zeromap: p.zeromap,
-    exclusiveLoads: p.exclusiveLoads,
-    shrinkWorkerPace: 8,
-    swapcacheWrite: 'free',
-    reclaimBatch: 32,
-    poolInRam: true,
-    checkInvariants: false,
-    zswapEnabled: true,
-    ...over,
-  };
+/** A 6.12 machine of 64 frames with a zsmalloc pool in RAM. */
+function config(over: Partial<MachineConfig> = {}): MachineConfig {
+  return machineConfig({ kernel: '6.12', zpool: 'zsmalloc', ramPages: 64, swapSlots: [4097], max_pool_percent: 20, reclaimBatch: 32, poolInRam: true, checkInvariants: false, ...over });
 }
 
 describe('contents by reference', () => {
@@ -79,9 +57,9 @@ describe('contents by reference', () => {
       const pool = new CompressionPool({ threads: 2, codec: 'lz4' });
       try {
         const configurations: Configuration[] = [
-          { settings: { machine: config('lz4'), compressor: 'lz4', threads: 2 }, pool: pool.forCodec('lz4'), label: 'lz4' },
-          { settings: { machine: config('deflate:6'), compressor: 'deflate:6', threads: 2 }, pool: pool.forCodec('deflate:6'), label: 'deflate' },
-          { settings: { machine: config('lz4', { zswapEnabled: false }), compressor: 'lz4', threads: 0 }, label: 'baseline' },
+          { settings: { machine: config(), compressor: 'lz4', threads: 2 }, pool: pool.forCodec('lz4'), label: 'lz4' },
+          { settings: { machine: config(), compressor: 'deflate:6', threads: 2 }, pool: pool.forCodec('deflate:6'), label: 'deflate' },
+          { settings: { machine: config({ zswapEnabled: false }), compressor: 'lz4', threads: 0 }, label: 'baseline' },
         ];
         const results = await simulateMany('traces/python-snapshot.trace.gz', configurations, { readerThread });
         const pagesOf = (i: number) => new Map([...results[i].machine.lru].map((p) => [`${p.as}:${p.vpn}`, p.content]));

@@ -6,7 +6,12 @@
  * madvise(MADV_PAGEOUT) and swap_writepage (mm/vmscan.c, mm/page_io.c), the
  * swap cache and the zeromap. It owns the pages, one LRU over all address
  * spaces, the frame count and the devices' contents, and wires the slot
- * allocator (swapfile.ts), frontswap (≤ 6.1) and zswap together.
+ * allocator (swapfile.ts), frontswap (≤ 6.1) and its backend — zswap, or
+ * one of the tmem family (tmem.ts: Xen tmem, zcache, ramster) — zram
+ * devices, and the page cache of file pages with cleancache (pagecache.ts)
+ * together. Trace time (SPEC §13.7) moves one record at a time: the
+ * self-shrink tick (selfshrink.ts) and the backend's own work (ramster's
+ * remotify pass) run after the record that reaches their time.
  *
  * Page contents are references (src/mm/content.ts): a page holds the
  * Content its frame has, and the Content the trace last gave it (they
@@ -14,11 +19,12 @@
  * was written to it. Frames are counted, not filled.
  *
  * Invariants (checked after every record with --check-invariants):
- *   - resident pages + pool pages (when the pool is in RAM) ≤ RAM frames,
- *     except after a zsmalloc store that took its zspage from the reserves;
+ *   - resident pages + cached file pages + pool pages (when the pool is in
+ *     RAM) ≤ RAM frames, except after a zsmalloc store that took its zspage
+ *     from the reserves; the LRU holds exactly the resident and file pages;
  *   - a page holds at most one slot, and the slot's swap_map says how:
  *     0x40 resident in the swap cache, 0x01 swapped out;
- *   - every set frontswap bit has a zswap entry or a device copy;
+ *   - every set frontswap bit has a backend entry or a device copy;
  *   - zswap's gauges match its trees, and the pool's lists its pages.
  *
  * Every load at a major fault is verified (src/mm/verify.ts): what the

@@ -25,11 +25,11 @@
 import type { Content } from './content.js';
 import type { BackendLoaded } from './frontswap.js';
 import { Link, List } from './list.js';
-import type { CleancacheOps, TmemBackend, XenConfig } from './tmem.js';
+import type { TmemBackend, XenConfig } from './tmem.js';
+import { TmemPools, type TmemKey, type TmemPool } from './tmem-pools.js';
 
 /** tmem_ensure_avail_pages: ephemeral pages are evicted until this many host pages are free (1 MiB). */
 const AVAIL_TARGET = 256;
-const MAX_POOLS = 16;
 /** Frontswap's object swizzle (drivers/xen/tmem.c SWIZ_BITS). */
 const SWIZ_BITS = 4;
 
@@ -49,7 +49,7 @@ export interface XenTmemStats {
 }
 
 /** One page held: its key, and (ephemeral) its place in the eviction order. */
-class Pgp {
+class Pgp implements TmemKey {
   readonly order: Link<Pgp> = new Link<Pgp>(this);
   constructor(
     readonly pool: number,
@@ -59,16 +59,7 @@ class Pgp {
   ) {}
 }
 
-class Pool {
-  /** object → index → page */
-  readonly objects = new Map<number, Map<number, Pgp>>();
-  constructor(
-    readonly id: number,
-    readonly persistent: boolean,
-  ) {}
-}
-
-export class XenTmem implements TmemBackend {
+export class XenTmem extends TmemPools<Pgp> implements TmemBackend {
   readonly name = 'xen-tmem' as const;
   readonly stats: XenTmemStats = {
     puts: 0,
@@ -87,9 +78,6 @@ export class XenTmem implements TmemBackend {
   /** P and E: persistent and ephemeral pages held. */
   persistentPages = 0;
   ephemeralPages = 0;
-  private readonly pools: (Pool | null)[] = [];
-  /** frontswap's pool, made at the first swapon. */
-  private frontswapPool: Pool | null = null;
   /** Ephemeral pages, put earliest at the head (eviction order). */
   private readonly ephemeral = new List<Pgp>();
 
@@ -97,7 +85,9 @@ export class XenTmem implements TmemBackend {
     private readonly config: XenConfig,
     /** The domain's RAM: tot_pages = RAM + persistent pages. */
     private readonly ramPages: number,
-  ) {}
+  ) {
+    super(SWIZ_BITS);
+  }
 
   /** H: host pages free for tmem. */
   private get hostFree(): number {
@@ -108,29 +98,21 @@ export class XenTmem implements TmemBackend {
     return this.ramPages + this.persistentPages;
   }
 
-  private newPool(persistent: boolean): Pool | null {
-    if (this.pools.filter((p) => p !== null).length >= MAX_POOLS) return null;
-    const pool = new Pool(this.pools.length, persistent);
-    this.pools.push(pool);
-    return pool;
-  }
-
   // ---- the hypercalls ----------------------------------------------------
 
-  /** TMEM_PUT_PAGE: true on success. */
-  private put(pool: Pool, obj: number, index: number, content: Content): boolean {
+  protected put(pool: TmemPool<Pgp>, obj: number, index: number, content: Content): boolean {
     this.stats.puts++;
     // 1. tmem_ensure_avail_pages
     while (this.hostFree < AVAIL_TARGET && this.ephemeralPages > 0) {
-      this.freePgp(this.ephemeral.head()!);
+      this.freeEntry(this.ephemeral.head()!);
       this.stats.evicted_pgs++;
     }
     // 2. a duplicate: free the old page, then allocate
-    const old = pool.objects.get(obj)?.get(index);
+    const old = this.lookup(pool, obj, index);
     if (old !== undefined) {
       this.releaseData(old);
       if (!this.canAllocate(pool)) {
-        this.unlink(old);
+        this.unlinkPgp(old);
         this.stats.dup_puts_flushed++;
         return false;
       }
@@ -145,16 +127,14 @@ export class XenTmem implements TmemBackend {
       return false;
     }
     const pgp = new Pgp(pool.id, obj, index, content);
-    let o = pool.objects.get(obj);
-    if (o === undefined) pool.objects.set(obj, (o = new Map()));
-    o.set(index, pgp);
+    this.link(pool, pgp);
     this.charge(pgp);
     if (!pool.persistent) this.ephemeral.addTail(pgp.order);
     this.stats.good_puts++;
     return true;
   }
 
-  private canAllocate(pool: Pool): boolean {
+  private canAllocate(pool: TmemPool<Pgp>): boolean {
     if (this.hostFree < 1) return false;
     return !pool.persistent || this.totPages < this.config.maxPages;
   }
@@ -180,111 +160,45 @@ export class XenTmem implements TmemBackend {
   }
 
   /** Removes an entry whose data is already uncharged. */
-  private unlink(pgp: Pgp): void {
-    const pool = this.pools[pgp.pool]!;
-    const o = pool.objects.get(pgp.obj)!;
-    o.delete(pgp.index);
-    if (o.size === 0) pool.objects.delete(pgp.obj);
-    if (!pool.persistent) this.ephemeral.remove(pgp.order);
+  private unlinkPgp(pgp: Pgp): void {
+    this.unlinkEntry(pgp);
+    if (pgp.order.linked) this.ephemeral.remove(pgp.order);
   }
 
-  private freePgp(pgp: Pgp): void {
+  protected freeEntry(pgp: Pgp): void {
     this.releaseData(pgp);
-    this.unlink(pgp);
+    this.unlinkPgp(pgp);
   }
 
-  /** TMEM_GET_PAGE: a private ephemeral hit is removed, a persistent one stays. */
-  private get(pool: Pool, obj: number, index: number): BackendLoaded | null {
+  /** A private ephemeral hit is removed, a persistent one stays. */
+  protected get(pool: TmemPool<Pgp>, obj: number, index: number): BackendLoaded | null {
     this.stats.gets++;
-    const pgp = pool.objects.get(obj)?.get(index);
+    const pgp = this.lookup(pool, obj, index);
     if (pgp === undefined) return null;
     this.stats.found_gets++;
     const content = pgp.content;
-    if (!pool.persistent) this.freePgp(pgp);
+    if (!pool.persistent) this.freeEntry(pgp);
     return { content, block: null, freed: !pool.persistent };
   }
 
-  /** TMEM_FLUSH_PAGE */
-  private flushPage(pool: Pool, obj: number, index: number): void {
+  protected peekEntry(pgp: Pgp): BackendLoaded {
+    return { content: pgp.content, block: null, freed: false };
+  }
+
+  protected flushPage(pool: TmemPool<Pgp>, obj: number, index: number): void {
     this.stats.flushs++;
-    const pgp = pool.objects.get(obj)?.get(index);
+    const pgp = this.lookup(pool, obj, index);
     if (pgp === undefined) return;
     this.stats.flushs_found++;
-    this.freePgp(pgp);
+    this.freeEntry(pgp);
   }
 
-  /** TMEM_FLUSH_OBJECT */
-  private flushObject(pool: Pool, obj: number): void {
+  protected flushObject(pool: TmemPool<Pgp>, obj: number): void {
     this.stats.flush_objs++;
-    const o = pool.objects.get(obj);
-    if (o === undefined) return;
+    if (!pool.objects.has(obj)) return;
     this.stats.flush_objs_found++;
-    for (const pgp of [...o.values()]) this.freePgp(pgp);
+    for (const pgp of this.entriesOf(pool, obj)) this.freeEntry(pgp);
   }
-
-  /** TMEM_DESTROY_POOL */
-  private destroyPool(pool: Pool): void {
-    for (const o of [...pool.objects.values()]) for (const pgp of [...o.values()]) this.freePgp(pgp);
-    this.pools[pool.id] = null;
-  }
-
-  // ---- frontswap ---------------------------------------------------------
-
-  private static obj(type: number, offset: number): number {
-    return (type << SWIZ_BITS) | (offset & ((1 << SWIZ_BITS) - 1));
-  }
-
-  init(): void {
-    this.frontswapPool ??= this.newPool(true);
-  }
-
-  store(type: number, offset: number, content: Content): number {
-    if (this.frontswapPool === null) return -1;
-    return this.put(this.frontswapPool, XenTmem.obj(type, offset), offset >>> SWIZ_BITS, content) ? 0 : -1;
-  }
-
-  load(type: number, offset: number): BackendLoaded | null {
-    if (this.frontswapPool === null) return null;
-    return this.get(this.frontswapPool, XenTmem.obj(type, offset), offset >>> SWIZ_BITS);
-  }
-
-  peek(type: number, offset: number): BackendLoaded | null {
-    const pgp = this.frontswapPool?.objects.get(XenTmem.obj(type, offset))?.get(offset >>> SWIZ_BITS);
-    return pgp === undefined ? null : { content: pgp.content, block: null, freed: false };
-  }
-
-  holds(type: number, offset: number): boolean {
-    return this.peek(type, offset) !== null;
-  }
-
-  invalidatePage(type: number, offset: number): void {
-    if (this.frontswapPool !== null) this.flushPage(this.frontswapPool, XenTmem.obj(type, offset), offset >>> SWIZ_BITS);
-  }
-
-  /** tmem_frontswap_flush_area: one FLUSH_OBJECT per swizzled object of the type. */
-  invalidateArea(type: number): void {
-    if (this.frontswapPool === null) return;
-    for (let ind = (1 << SWIZ_BITS) - 1; ind >= 0; ind--) this.flushObject(this.frontswapPool, (type << SWIZ_BITS) | ind);
-  }
-
-  // ---- cleancache --------------------------------------------------------
-
-  readonly cleancache: CleancacheOps = {
-    initFs: () => this.newPool(false)?.id ?? -1,
-    getPage: (pool, ino, idx) => (this.pools[pool] ? this.get(this.pools[pool]!, ino, idx) : null),
-    putPage: (pool, ino, idx, content) => {
-      if (this.pools[pool]) this.put(this.pools[pool]!, ino, idx, content);
-    },
-    invalidatePage: (pool, ino, idx) => {
-      if (this.pools[pool]) this.flushPage(this.pools[pool]!, ino, idx);
-    },
-    invalidateInode: (pool, ino) => {
-      if (this.pools[pool]) this.flushObject(this.pools[pool]!, ino);
-    },
-    invalidateFs: (pool) => {
-      if (this.pools[pool]) this.destroyPool(this.pools[pool]!);
-    },
-  };
 
   // ---- the machine's questions --------------------------------------------
 
@@ -303,13 +217,6 @@ export class XenTmem implements TmemBackend {
   afterReclaim(): void {}
 
   afterRecord(): void {}
-
-  *storedSlots(): Iterable<[number, number]> {
-    if (this.frontswapPool === null) return;
-    for (const [obj, o] of this.frontswapPool.objects) {
-      for (const index of o.keys()) yield [obj >>> SWIZ_BITS, (index << SWIZ_BITS) | (obj & ((1 << SWIZ_BITS) - 1))];
-    }
-  }
 
   report(): Record<string, unknown> {
     return { ...this.stats, pgp_count: this.persistentPages, eph_count: this.ephemeralPages, tot_pages: this.totPages, max_pages: this.config.maxPages };

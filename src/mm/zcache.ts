@@ -28,9 +28,9 @@ import { CompressionStats } from './compression.js';
 import type { Content } from './content.js';
 import type { BackendLoaded } from './frontswap.js';
 import { ZcacheZbud, type Pageframe } from './pools/zcache-zbud.js';
-import type { CleancacheOps, TmemBackend, TmemHost } from './tmem.js';
+import type { TmemBackend, TmemHost } from './tmem.js';
+import { TmemPools, type TmemKey, type TmemPool } from './tmem-pools.js';
 
-const MAX_POOLS = 16;
 /** zcache's frontswap object swizzle (SWIZ_BITS). */
 const SWIZ_BITS = 8;
 /** Persistent zpages over this are compress_poor (zbud_max_buddy_size for pers). */
@@ -64,7 +64,7 @@ export interface ZcacheStats {
 type Class = 'eph' | 'pers';
 
 /** A zpage held: where it lives (local: a bud; ramster: a peer), and what it was made from. */
-export class ZEntry {
+export class ZEntry implements TmemKey {
   frame: Pageframe<ZEntry> | null = null;
   bud: 0 | 1 = 0;
   /** On a peer (ramster): its node. */
@@ -80,15 +80,10 @@ export class ZEntry {
   ) {}
 }
 
-export class ZPool {
-  readonly objects = new Map<number, Map<number, ZEntry>>();
-  constructor(
-    readonly id: number,
-    readonly persistent: boolean,
-  ) {}
-}
+/** A zcache pool: tmem's, of zcache entries. */
+export type ZPool = TmemPool<ZEntry>;
 
-export class Zcache implements TmemBackend {
+export class Zcache extends TmemPools<ZEntry> implements TmemBackend {
   readonly name: 'zcache' | 'ramster' = 'zcache';
   readonly stats: ZcacheStats = {
     failed_eph_puts: 0,
@@ -110,8 +105,6 @@ export class Zcache implements TmemBackend {
   };
   readonly compression = new CompressionStats();
   protected readonly zbud: Record<Class, ZcacheZbud<ZEntry>> = { eph: new ZcacheZbud(), pers: new ZcacheZbud() };
-  protected readonly pools: (ZPool | null)[] = [];
-  protected frontswapPool: ZPool | null = null;
   private readonly max: Record<string, number> = {};
 
   constructor(
@@ -121,27 +114,11 @@ export class Zcache implements TmemBackend {
     protected readonly ramPages: number,
     /** frontswap_tmem_exclusive_gets: a persistent get frees its zpage (gen 2 only). */
     protected readonly exclusiveGets: boolean,
-  ) {}
+  ) {
+    super(SWIZ_BITS);
+  }
 
   // ---- entries -------------------------------------------------------------
-
-  protected lookup(pool: ZPool, obj: number, index: number): ZEntry | undefined {
-    return pool.objects.get(obj)?.get(index);
-  }
-
-  protected link(pool: ZPool, e: ZEntry): void {
-    let o = pool.objects.get(e.obj);
-    if (o === undefined) pool.objects.set(e.obj, (o = new Map()));
-    o.set(e.index, e);
-  }
-
-  protected unlinkEntry(e: ZEntry): void {
-    const pool = this.pools[e.pool]!;
-    const o = pool.objects.get(e.obj);
-    if (o?.get(e.index) !== e) return;
-    o.delete(e.index);
-    if (o.size === 0) pool.objects.delete(e.obj);
-  }
 
   /** Frees an entry's zpage (local) or its remote copy (ramster), and forgets it. */
   protected freeEntry(e: ZEntry): void {
@@ -269,83 +246,20 @@ export class Zcache implements TmemBackend {
 
   protected flushObject(pool: ZPool, obj: number): void {
     this.stats.flobj_total++;
-    const o = pool.objects.get(obj);
-    if (o === undefined) return;
+    if (!pool.objects.has(obj)) return;
     this.stats.flobj_found++;
-    for (const e of [...o.values()]) this.freeEntry(e);
+    for (const e of this.entriesOf(pool, obj)) this.freeEntry(e);
   }
 
-  private newPool(persistent: boolean): ZPool | null {
-    if (this.pools.filter((p) => p !== null).length >= MAX_POOLS) return null;
-    const pool = new ZPool(this.pools.length, persistent);
-    this.pools.push(pool);
-    return pool;
-  }
-
-  // ---- frontswap -------------------------------------------------------------
-
-  protected static obj(type: number, offset: number): number {
-    return (type << SWIZ_BITS) | (offset & ((1 << SWIZ_BITS) - 1));
-  }
-
-  init(): void {
-    this.frontswapPool ??= this.newPool(true);
-  }
-
-  store(type: number, offset: number, content: Content): number {
-    if (this.frontswapPool === null) return -1;
-    return this.put(this.frontswapPool, Zcache.obj(type, offset), offset >>> SWIZ_BITS, content) ? 0 : -1;
-  }
-
-  load(type: number, offset: number): BackendLoaded | null {
-    if (this.frontswapPool === null) return null;
-    return this.get(this.frontswapPool, Zcache.obj(type, offset), offset >>> SWIZ_BITS);
-  }
-
-  peek(type: number, offset: number): BackendLoaded | null {
-    const e = this.frontswapPool === null ? undefined : this.lookup(this.frontswapPool, Zcache.obj(type, offset), offset >>> SWIZ_BITS);
-    return e === undefined || !this.reachable(e) ? null : { content: e.content, block: e.block, freed: false };
-  }
-
-  holds(type: number, offset: number): boolean {
-    return this.frontswapPool !== null && this.lookup(this.frontswapPool, Zcache.obj(type, offset), offset >>> SWIZ_BITS) !== undefined;
+  /** The final check's look: a reachable entry's zpage. */
+  protected peekEntry(e: ZEntry): BackendLoaded | null {
+    return this.reachable(e) ? { content: e.content, block: e.block, freed: false } : null;
   }
 
   /** Can a get reach the entry's zpage? (Local: yes; ramster overrides for remote ones.) */
   protected reachable(_e: ZEntry): boolean {
     return true;
   }
-
-  invalidatePage(type: number, offset: number): void {
-    if (this.frontswapPool !== null) this.flushPage(this.frontswapPool, Zcache.obj(type, offset), offset >>> SWIZ_BITS);
-  }
-
-  invalidateArea(type: number): void {
-    if (this.frontswapPool === null) return;
-    for (let ind = (1 << SWIZ_BITS) - 1; ind >= 0; ind--) this.flushObject(this.frontswapPool, (type << SWIZ_BITS) | ind);
-  }
-
-  // ---- cleancache --------------------------------------------------------------
-
-  readonly cleancache: CleancacheOps = {
-    initFs: () => this.newPool(false)?.id ?? -1,
-    getPage: (pool, ino, idx) => (this.pools[pool] ? this.get(this.pools[pool]!, ino, idx) : null),
-    putPage: (pool, ino, idx, content) => {
-      if (this.pools[pool]) this.put(this.pools[pool]!, ino, idx, content);
-    },
-    invalidatePage: (pool, ino, idx) => {
-      if (this.pools[pool]) this.flushPage(this.pools[pool]!, ino, idx);
-    },
-    invalidateInode: (pool, ino) => {
-      if (this.pools[pool]) this.flushObject(this.pools[pool]!, ino);
-    },
-    invalidateFs: (pool) => {
-      const p = this.pools[pool];
-      if (!p) return;
-      for (const o of [...p.objects.values()]) for (const e of [...o.values()]) this.freeEntry(e);
-      this.pools[pool] = null;
-    },
-  };
 
   // ---- the machine's questions -----------------------------------------------------
 
@@ -368,13 +282,6 @@ export class Zcache implements TmemBackend {
   }
 
   afterRecord(): void {}
-
-  *storedSlots(): Iterable<[number, number]> {
-    if (this.frontswapPool === null) return;
-    for (const [obj, o] of this.frontswapPool.objects) {
-      for (const index of o.keys()) yield [obj >>> SWIZ_BITS, (index << SWIZ_BITS) | (obj & ((1 << SWIZ_BITS) - 1))];
-    }
-  }
 
   protected samplePeaks(): void {
     for (const [k, v] of Object.entries(this.gauges())) if (v > (this.max[k] ?? 0)) this.max[k] = v;

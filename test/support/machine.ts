@@ -7,35 +7,44 @@ import { Machine, type MachineConfig, type Page } from '../../src/mm/replay.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { page } from '../helpers.js';
 
-/** Four frames, one 64-page device, batches of one, the pool outside RAM; the profile's defaults (5.10 unless given). */
-export function machine(over: Partial<MachineConfig> = {}, codec: string | Codec = 'lz4'): Machine {
+/**
+ * A machine configuration with the profile's defaults (5.10 unless `over`
+ * says otherwise): four frames, one 64-page device, batches of one, the
+ * pool outside RAM, invariants checked — what the unit tests start from.
+ */
+export function machineConfig(over: Partial<MachineConfig> = {}): MachineConfig {
   const kernel = over.kernel ?? '5.10';
   const p = PROFILES[kernel];
+  return {
+    traceName: 'test',
+    ramPages: 4,
+    swapSlots: [65],
+    swapPrio: [-1],
+    kernel,
+    zpool: p.zpools[0],
+    max_pool_percent: 50,
+    accept_threshold_percent: p.accept_threshold_percent,
+    limitPolicy: p.limitPolicy,
+    same_filled_pages: p.same_filled_pages,
+    duplicate: p.duplicate,
+    frontswapDup: p.frontswapDup,
+    zeromap: p.zeromap,
+    exclusiveLoads: p.exclusiveLoads,
+    shrinkWorkerPace: 8,
+    swapcacheWrite: 'free',
+    reclaimBatch: 1,
+    poolInRam: false,
+    checkInvariants: true,
+    zswapEnabled: true,
+    ...over,
+  };
+}
+
+/** A machine of machineConfig(over) compressing with `codec`. */
+export function machine(over: Partial<MachineConfig> = {}, codec: string | Codec = 'lz4'): Machine {
   const main = typeof codec === 'string' ? createCodec(codec) : codec;
   return new Machine(
-    {
-      traceName: 'test',
-      ramPages: 4,
-      swapSlots: [65],
-      swapPrio: [-1],
-      kernel,
-      zpool: p.zpools[0],
-      max_pool_percent: 50,
-      accept_threshold_percent: p.accept_threshold_percent,
-      limitPolicy: p.limitPolicy,
-      same_filled_pages: p.same_filled_pages,
-      duplicate: p.duplicate,
-      frontswapDup: p.frontswapDup,
-      zeromap: p.zeromap,
-      exclusiveLoads: p.exclusiveLoads,
-      shrinkWorkerPace: 8,
-      swapcacheWrite: 'free',
-      reclaimBatch: 1,
-      poolInRam: false,
-      checkInvariants: true,
-      zswapEnabled: true,
-      ...over,
-    },
+    machineConfig(over),
     main,
     // a zram device named after the machine's codec uses that codec (test codecs are not registered)
     (name) => (name === main.name ? main : createCodec(name)),

@@ -1,10 +1,10 @@
 /* Replays a kernel-reference run through the model: the corpus written, then paged out page by page with `o`. */
 import type { Codec } from '../../src/compress/codec.js';
 import { Content } from '../../src/mm/content.js';
-import { PROFILES } from '../../src/mm/profiles.js';
 import { Machine, type MachineConfig } from '../../src/mm/replay.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import type { ReferenceRun } from './kernel-reference.js';
+import { machineConfig } from './machine.js';
 
 export const COUNTERS = [
   'stored_pages',
@@ -20,33 +20,20 @@ export const COUNTERS = [
 export type Counters = Record<(typeof COUNTERS)[number], number>;
 
 export function referenceMachine(run: Pick<ReferenceRun, 'kernel' | 'zpool' | 'maxPoolPercent' | 'totalramPages'>, codec: Codec, over: Partial<MachineConfig> = {}): Machine {
-  const p = PROFILES[run.kernel];
-  return new Machine(
-    {
-      traceName: 'reference',
-      ramPages: run.totalramPages,
-      swapSlots: [16384],
-      swapPrio: [-1],
-      kernel: run.kernel,
-      zpool: run.zpool,
-      max_pool_percent: run.maxPoolPercent,
-      accept_threshold_percent: 90,
-      limitPolicy: p.limitPolicy,
-      same_filled_pages: p.same_filled_pages,
-      duplicate: p.duplicate,
-      frontswapDup: p.frontswapDup,
-      zeromap: p.zeromap,
-      exclusiveLoads: p.exclusiveLoads,
-      shrinkWorkerPace: 8,
-      swapcacheWrite: 'free',
-      reclaimBatch: 32,
-      poolInRam: true,
-      checkInvariants: false,
-      zswapEnabled: true,
-      ...over,
-    },
-    codec,
-  );
+  const config = machineConfig({
+    traceName: 'reference',
+    ramPages: run.totalramPages,
+    swapSlots: [16384],
+    kernel: run.kernel,
+    zpool: run.zpool,
+    max_pool_percent: run.maxPoolPercent,
+    accept_threshold_percent: 90,
+    reclaimBatch: 32,
+    poolInRam: true,
+    checkInvariants: false,
+    ...over,
+  });
+  return new Machine(config, codec);
 }
 
 export function counters(m: Machine): Counters {
