@@ -282,6 +282,17 @@ describe('file records in the trace', () => {
   });
 });
 
+describe('the summary', () => {
+  it("fits one screen with a backend, self-shrinking and the page cache (≤ 40 lines), and names the backend", async () => {
+    const r = await cli('run', STALE, '--kernel', '3.11', '--backend', 'ramster', '--ramster-peers', '1:1M', '--ram', '3p', '--reclaim-batch', '1', '--pool-in-ram', 'off', '--threads', '0');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(40);
+    expect(lines[0]).toContain('frontswap backend ramster (lz4)');
+    expect(r.stdout).toContain('page cache and cleancache');
+    expect(r.stdout).toContain('self-shrink: ticks / shrinks / pages');
+  });
+});
+
 describe('compare --backends', () => {
   const STALE_FIXTURE = 'test/fixtures/cleancache-stale.trace';
   const args = ['--kernel', '3.11', '--backends', 'zswap,xen-tmem,zcache:1,zcache:2,ramster', '--ramster-peers', '1:1M', '--xen-host-free', '64M', '--compressors', 'lz4'];

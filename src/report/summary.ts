@@ -79,7 +79,7 @@ export function formatSummary(r: Report, verbose = false): string {
   const lines: string[] = [];
   const zram = c.zram.length === 0 ? '' : `, zram ${c.zram.map((z) => `${z.algorithm} ${formatBytes(z.disksize)}`).join(' + ')}`;
   lines.push(
-    `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.zswap_enabled ? `zswap ${c.compressor}/${c.zpool} max_pool_percent ${c.max_pool_percent}` : 'zswap off'}${zram}, ` +
+    `zswap-sim: ${c.trace} — kernel ${c.kernel}, ${c.backend !== 'zswap' ? `frontswap backend ${c.backend}${c.compressor === null ? '' : ` (${c.compressor})`}` : c.zswap_enabled ? `zswap ${c.compressor}/${c.zpool} max_pool_percent ${c.max_pool_percent}` : 'zswap off'}${zram}, ` +
       `RAM ${formatBytes(c.ram)}, swap ${c.swap_devices.map(formatBytes).join('+')}`,
   );
   const s = r.swap;
@@ -126,15 +126,18 @@ export function formatSummary(r: Report, verbose = false): string {
       ]),
     );
   }
-  lines.push(
-    section(`${compTitle} — times of this process, not the kernel`, [
-      ['pages compressed (over 4096 B)', `${num(comp.pages)} (${num(comp.overflow_pages)})`],
-      ['ratio', comp.ratio === null ? '–' : comp.ratio.toFixed(2)],
-      ['size B p50 / p90 / p99 (fitting pages)', p3(comp.stored_size_percentiles)],
-      ['compress µs p50 / p99', `${micros(comp.compress_ns_percentiles.p50)} / ${micros(comp.compress_ns_percentiles.p99)}`],
-      ['decompress µs p50 / p99', `${micros(comp.decompress_ns_percentiles.p50)} / ${micros(comp.decompress_ns_percentiles.p99)}`],
-    ]),
-  );
+  // nothing compressed (no zswap, zram or zcache at work): no section
+  if (comp.pages > 0 || c.zswap_enabled)
+    lines.push(
+      section(`${compTitle} — times of this process, not the kernel`, [
+        ['pages compressed (over 4096 B); ratio', `${num(comp.pages)} (${num(comp.overflow_pages)}); ${comp.ratio === null ? '–' : comp.ratio.toFixed(2)}`],
+        ['size B p50 / p90 / p99 (fitting pages)', p3(comp.stored_size_percentiles)],
+        [
+          'compress; decompress µs p50 / p99',
+          `${micros(comp.compress_ns_percentiles.p50)} / ${micros(comp.compress_ns_percentiles.p99)}; ${micros(comp.decompress_ns_percentiles.p50)} / ${micros(comp.decompress_ns_percentiles.p99)}`,
+        ],
+      ]),
+    );
   lines.push(
     section('verify', [
       ['loads checked / at the end / corrupt', `${num(r.verify.loads_checked)} / ${num(r.verify.final_checked)} / ${num(r.verify.corrupt_loads)}`],
@@ -158,10 +161,8 @@ function backendRows(r: Report): [string, string | number | null][] {
   }
   if (r.zcache !== null) {
     const z = r.zcache as Record<string, number>;
-    rows.push(['persistent pageframes / zpages', `${num(z.pers_pageframes)} / ${num(z.pers_zpages)}`]);
-    rows.push(['ephemeral pageframes / zpages', `${num(z.eph_pageframes)} / ${num(z.eph_zpages)}`]);
-    rows.push(['failed puts: persistent / ephemeral', `${num(z.failed_pers_puts)} / ${num(z.failed_eph_puts)}`]);
-    rows.push(['compress poor / mean compress poor', `${num(z.compress_poor)} / ${num(z.mean_compress_poor)}`]);
+    rows.push(['pageframes / zpages: persistent; ephemeral', `${num(z.pers_pageframes)} / ${num(z.pers_zpages)}; ${num(z.eph_pageframes)} / ${num(z.eph_zpages)}`]);
+    rows.push(['failed puts pers / eph (compress poor, mean)', `${num(z.failed_pers_puts)} / ${num(z.failed_eph_puts)} (${num(z.compress_poor)}, ${num(z.mean_compress_poor)})`]);
   }
   if (r.ramster !== null) {
     const m = r.ramster as Record<string, number>;
@@ -169,7 +170,7 @@ function backendRows(r: Report): [string, string | number | null][] {
     rows.push(['remote gets: ok / node down', `${num(m.remote_pers_pages_succ_get + m.remote_eph_pages_succ_get)} / ${num(m.remote_gets_node_down)}`]);
   }
   if (r.selfshrink !== null) rows.push(['self-shrink: ticks / shrinks / pages', `${num(r.selfshrink.ticks)} / ${num(r.selfshrink.shrinks)} / ${num(r.selfshrink.pages)}`]);
-  if (r.verify.orphaned_entries !== null) rows.push(['orphaned entries (no frontswap bit)', r.verify.orphaned_entries]);
+  if (r.verify.orphaned_entries) rows.push(['orphaned entries (no frontswap bit)', r.verify.orphaned_entries]);
   return rows;
 }
 
