@@ -5,10 +5,11 @@
  *
  * In-process (--threads 0) each record goes straight from the reader to the
  * machines, and every decompression is checked at once. With a pool the
- * main thread only runs the model: the trace is read and parsed in a reader
- * thread (src/sim/reader-thread.ts), the pages reclaim will store are
- * compressed ahead in the workers, and decompressions are checked there in
- * batches (src/sim/pool-verifier.ts) without the model waiting. Records and
+ * pages reclaim will store are compressed ahead in the workers, and
+ * decompressions are checked there in batches (src/sim/pool-verifier.ts)
+ * without the model waiting; when a core is left over beside the workers,
+ * the trace is also read and parsed in a thread of its own
+ * (src/sim/reader-thread.ts), so that this one only runs the model. Records and
  * stops still come in trace order, so the first stop in trace order
  * decides (an out-of-memory stop at line 90 wins over a malformed line 100
  * that the reader already saw); a mismatch found late is reported at the
