@@ -54,6 +54,11 @@ export class FilePage {
   }
 }
 
+/** A map's numeric keys in ascending order, as a list that survives changes to the map. */
+function ascending(m: Map<number, unknown>): number[] {
+  return [...m.keys()].sort((a, b) => a - b);
+}
+
 class CachedFile {
   /** Cached pages by index. */
   readonly pages = new Map<number, FilePage>();
@@ -93,6 +98,8 @@ export class PageCache {
     cached_pages_peak: 0,
   };
   private readonly filesystems = new Map<number, Filesystem>();
+  /** Unmounted filesystems keep their disks: a later M of the same FS finds them. */
+  private readonly unmounted = new Map<number, Filesystem>();
 
   constructor(
     private readonly host: PageCacheHost,
@@ -134,10 +141,10 @@ export class PageCache {
         this.write(rec.as, rec.vpn, rec.idx, rec.content);
         return;
       case 'T':
-        this.truncate(rec.as, rec.vpn, rec.idx, true);
+        this.truncate(rec.as, rec.vpn, rec.idx, 'disk too');
         return;
       case 'L':
-        this.truncate(rec.as, rec.vpn, 0, true);
+        this.truncate(rec.as, rec.vpn, 0, 'disk too');
         this.filesystems.get(rec.as)!.files.delete(rec.vpn);
         return;
       case 'I':
@@ -240,15 +247,15 @@ export class PageCache {
    * truncate_inode_pages to `n` pages (T; L is n = 0): invalidate_inode, then
    * — if the file has cached pages — those from n on are dropped without
    * writeback, their blocks no longer theirs (so invalidated, never put),
-   * and invalidate_inode again. The disk's pages from n on become holes
-   * unless `keepDisk` (umount, which truncates the cache only).
+   * and invalidate_inode again. With 'disk too' the disk's pages from n on
+   * become holes; umount truncates the cache only.
    */
-  private truncate(fs: number, ino: number, n: number, dropDisk: boolean): void {
+  private truncate(fs: number, ino: number, n: number, what: 'disk too' | 'cache only'): void {
     const pool = this.pool(fs);
     const f = this.file(fs, ino);
     this.cleancache.invalidateInode(pool, ino);
     if (f.pages.size > 0) {
-      for (const idx of [...f.pages.keys()].sort((a, b) => a - b)) {
+      for (const idx of ascending(f.pages)) {
         if (idx < n) continue;
         const page = f.pages.get(idx)!;
         page.dirty = false;
@@ -257,7 +264,7 @@ export class PageCache {
       }
       this.cleancache.invalidateInode(pool, ino);
     }
-    if (!dropDisk) return;
+    if (what === 'cache only') return;
     for (const idx of [...f.disk.keys()]) if (idx >= n) f.disk.delete(idx);
     for (const idx of [...f.current.keys()]) if (idx >= n) f.current.delete(idx);
   }
@@ -286,11 +293,11 @@ export class PageCache {
 
   /** drop_caches (echo 1): every clean cached page, in (FS, INO, IDX) order [SPEC choice]. */
   private dropCaches(): void {
-    for (const fsId of [...this.filesystems.keys()].sort((a, b) => a - b)) {
+    for (const fsId of ascending(this.filesystems)) {
       const fs = this.filesystems.get(fsId)!;
-      for (const ino of [...fs.files.keys()].sort((a, b) => a - b)) {
+      for (const ino of ascending(fs.files)) {
         const f = fs.files.get(ino)!;
-        for (const idx of [...f.pages.keys()].sort((a, b) => a - b)) {
+        for (const idx of ascending(f.pages)) {
           const page = f.pages.get(idx)!;
           if (!page.dirty) this.drop(page);
         }
@@ -301,15 +308,15 @@ export class PageCache {
   /** umount: dirty pages written back, each file with cached pages truncated to 0 (its disk kept), then invalidate_fs. */
   private umount(fsId: number): void {
     const fs = this.filesystems.get(fsId)!;
-    for (const ino of [...fs.files.keys()].sort((a, b) => a - b)) {
+    for (const ino of ascending(fs.files)) {
       const f = fs.files.get(ino)!;
-      for (const idx of [...f.pages.keys()].sort((a, b) => a - b)) {
+      for (const idx of ascending(f.pages)) {
         const page = f.pages.get(idx)!;
         if (page.dirty) this.writeback(page);
       }
     }
-    for (const ino of [...fs.files.keys()].sort((a, b) => a - b)) {
-      if (fs.files.get(ino)!.pages.size > 0) this.truncate(fsId, ino, 0, false);
+    for (const ino of ascending(fs.files)) {
+      if (fs.files.get(ino)!.pages.size > 0) this.truncate(fsId, ino, 0, 'cache only');
     }
     this.cleancache.invalidateFs(fs.pool);
     // the filesystem's disk stays for a later mount; its pool does not
@@ -317,9 +324,6 @@ export class PageCache {
     this.unmounted.set(fsId, fs);
     this.filesystems.delete(fsId);
   }
-
-  /** Unmounted filesystems keep their disks: a later M of the same FS finds them. */
-  private readonly unmounted = new Map<number, Filesystem>();
 
   checkInvariants(lruFilePages: number): string | null {
     let cached = 0;

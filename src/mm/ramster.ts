@@ -56,6 +56,19 @@ export interface RamsterStats {
   remote_get_wait_ns: number;
 }
 
+/** The zpages all peers hold for this node (their foreign pages), with peaks. */
+class Foreign {
+  eph = 0;
+  pers = 0;
+  ephMax = 0;
+  persMax = 0;
+
+  add(cls: 'eph' | 'pers', n: number): void {
+    if (cls === 'eph') this.ephMax = Math.max(this.ephMax, (this.eph += n));
+    else this.persMax = Math.max(this.persMax, (this.pers += n));
+  }
+}
+
 class Peer {
   /** Bytes of our zpages it holds (Σ zsize). */
   held = 0;
@@ -66,6 +79,7 @@ class Peer {
     readonly node: number,
     readonly size: number,
     readonly downAt: number | null,
+    private readonly foreign: Foreign,
   ) {}
 
   up(recordsDone: number): boolean {
@@ -84,6 +98,7 @@ class Peer {
     this.pages.add(e);
     if (e.cls === 'eph') this.eph.add(e);
     this.held += e.zsize;
+    this.foreign.add(e.cls, 1);
     return true;
   }
 
@@ -91,6 +106,7 @@ class Peer {
     if (!this.pages.delete(e)) return;
     this.eph.delete(e);
     this.held -= e.zsize;
+    this.foreign.add(e.cls, -1);
   }
 
   holds(e: ZEntry): boolean {
@@ -124,7 +140,7 @@ export class Ramster extends Zcache {
   private readonly dropped = new WeakSet<ZEntry>();
   /** Inside a flush of an object: remote persistent entries collected for one FLUSH_OBJ. */
   private objectFlush: ZEntry[] | null = null;
-  private peak = { foreign_eph_pages: 0, foreign_pers_pages: 0 };
+  private readonly foreign = new Foreign();
   passes = 0;
 
   constructor(
@@ -137,7 +153,7 @@ export class Ramster extends Zcache {
     private readonly recordsPerSecond: number,
   ) {
     super(2, codec, host, ramPages, exclusiveGets);
-    for (const p of rconfig.peers) this.peers.set(p.node, new Peer(p.node, p.size, p.downAt));
+    for (const p of rconfig.peers) this.peers.set(p.node, new Peer(p.node, p.size, p.downAt, this.foreign));
   }
 
   private peerOf(e: ZEntry): Peer {
@@ -199,7 +215,6 @@ export class Ramster extends Zcache {
       peer.release(e); // the peer frees its copy with the get
       this.unlinkEntry(e);
       e.remoteNode = null;
-      this.samplePeaks();
       return { content: e.content, block: e.block, freed: true };
     }
     // a persistent get keeps the page: brought back into a local bud if persistent-put's placement finds one
@@ -211,7 +226,6 @@ export class Ramster extends Zcache {
       e.remoteNode = node;
       this.rstats.pers_pages_remote_nomem++;
     }
-    this.samplePeaks();
     return { content: e.content, block: e.block, freed: false };
   }
 
@@ -237,7 +251,6 @@ export class Ramster extends Zcache {
         this.remotify(frame, target);
       }
     }
-    this.samplePeaks();
   }
 
   private remotify(frame: Pageframe<ZEntry>, target: Peer): void {
@@ -274,24 +287,6 @@ export class Ramster extends Zcache {
 
   // ---- report ----------------------------------------------------------------------
 
-  private foreign(): { foreign_eph_pages: number; foreign_pers_pages: number } {
-    let eph = 0;
-    let pers = 0;
-    for (const p of this.peers.values()) {
-      eph += p.eph.size;
-      pers += p.pages.size - p.eph.size;
-    }
-    return { foreign_eph_pages: eph, foreign_pers_pages: pers };
-  }
-
-  protected override samplePeaks(): void {
-    super.samplePeaks();
-    if (this.peers === undefined) return; // during zcache's construction
-    const f = this.foreign();
-    this.peak.foreign_eph_pages = Math.max(this.peak.foreign_eph_pages, f.foreign_eph_pages);
-    this.peak.foreign_pers_pages = Math.max(this.peak.foreign_pers_pages, f.foreign_pers_pages);
-  }
-
   private remotePersPages(): number {
     let n = 0;
     for (const pool of this.pools) {
@@ -302,13 +297,13 @@ export class Ramster extends Zcache {
   }
 
   ramsterReport(): Record<string, unknown> {
-    const f = this.foreign();
+    const f = this.foreign;
     return {
       ...this.rstats,
-      foreign_eph_pages: f.foreign_eph_pages,
-      foreign_eph_pages_max: this.peak.foreign_eph_pages,
-      foreign_pers_pages: f.foreign_pers_pages,
-      foreign_pers_pages_max: this.peak.foreign_pers_pages,
+      foreign_eph_pages: f.eph,
+      foreign_eph_pages_max: f.ephMax,
+      foreign_pers_pages: f.pers,
+      foreign_pers_pages_max: f.persMax,
       remote_pers_pages: this.remotePersPages(),
       remotify_passes: this.passes,
     };

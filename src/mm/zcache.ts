@@ -105,7 +105,6 @@ export class Zcache extends TmemPools<ZEntry> implements TmemBackend {
   };
   readonly compression = new CompressionStats();
   protected readonly zbud: Record<Class, ZcacheZbud<ZEntry>> = { eph: new ZcacheZbud(), pers: new ZcacheZbud() };
-  private readonly max: Record<string, number> = {};
 
   constructor(
     readonly gen: 1 | 2,
@@ -127,7 +126,6 @@ export class Zcache extends TmemPools<ZEntry> implements TmemBackend {
       this.zbud[e.cls].free(e.frame, e.bud);
       e.frame = null;
     } else if (e.remoteNode !== null) this.freeRemote(e);
-    this.samplePeaks();
   }
 
   /** ramster: a remote copy freed (a flush queued). */
@@ -200,7 +198,6 @@ export class Zcache extends TmemPools<ZEntry> implements TmemBackend {
     const still = this.lookup(pool, obj, index);
     if (still !== undefined) this.freeEntry(still); // gen 2 replaces it only now
     this.link(pool, e);
-    this.samplePeaks();
     return true;
   }
 
@@ -283,28 +280,14 @@ export class Zcache extends TmemPools<ZEntry> implements TmemBackend {
 
   afterRecord(): void {}
 
-  protected samplePeaks(): void {
-    for (const [k, v] of Object.entries(this.gauges())) if (v > (this.max[k] ?? 0)) this.max[k] = v;
-  }
-
-  private gauges(): Record<string, number> {
-    const { eph, pers } = this.zbud;
-    return {
-      eph_pageframes: eph.pageframes,
-      pers_pageframes: pers.pageframes,
-      eph_zpages: eph.zpages,
-      pers_zpages: pers.zpages,
-      eph_zbytes: eph.zbytes,
-      pers_zbytes: pers.zbytes,
-    };
-  }
-
+  /** debugfs zcache/: the counters, then each class's gauges with their peaks. */
   report(): Record<string, unknown> {
-    const g = this.gauges();
     const out: Record<string, number> = { ...this.stats };
-    for (const [k, v] of Object.entries(g)) {
-      out[k] = v;
-      out[`${k}_max`] = this.max[k] ?? 0;
+    for (const gauge of ['pageframes', 'zpages', 'zbytes'] as const) {
+      for (const cls of ['eph', 'pers'] as const) {
+        out[`${cls}_${gauge}`] = this.zbud[cls][gauge];
+        out[`${cls}_${gauge}_max`] = this.zbud[cls][`${gauge}Max`];
+      }
     }
     return out;
   }

@@ -54,6 +54,16 @@ export class ZcacheZbud<E> {
   pageframes = 0;
   zpages = 0;
   zbytes = 0;
+  /** The gauges' peaks (debugfs's *_max), kept where the gauges grow. */
+  pageframesMax = 0;
+  zpagesMax = 0;
+  zbytesMax = 0;
+
+  private grew(): void {
+    if (this.pageframes > this.pageframesMax) this.pageframesMax = this.pageframes;
+    if (this.zpages > this.zpagesMax) this.zpagesMax = this.zpages;
+    if (this.zbytes > this.zbytesMax) this.zbytesMax = this.zbytes;
+  }
 
   /** zbud_match_prep: a pageframe with room for `chunks`, the zpage placed; null when none. */
   match(entry: E, zsize: number): { frame: Pageframe<E>; bud: 0 | 1 } | null {
@@ -68,6 +78,7 @@ export class ZcacheZbud<E> {
       this.lru.moveToHead(frame.lru);
       this.zpages++;
       this.zbytes += zsize;
+      this.grew();
       return { frame, bud };
     }
     return null;
@@ -83,6 +94,7 @@ export class ZcacheZbud<E> {
     this.pageframes++;
     this.zpages++;
     this.zbytes += zsize;
+    this.grew();
     return { frame, bud: 0 };
   }
 
