@@ -66,6 +66,17 @@ describe('xen-tmem', () => {
   });
 });
 
+describe('self-shrinking without a free frame', () => {
+  it('stops at once, counting no_frame, and reclaims nothing', async () => {
+    // six writes in four frames: pages 0 and 1 in frontswap, RAM full; a tick every record
+    const file = trace(...Array.from({ length: 6 }, (_, v) => `w 1 ${v} ${b(v + 1)}`), 'r 1 2', 'r 1 3', 'r 1 4', 'r 1 5');
+    const { report } = await run(file, '--backend', 'xen-tmem', '--xen-host-free', '64M', '--xen-maxmem', '64M', '--ram', '4p', '--selfballoon-interval', '1', '--records-per-second', '1', '--frontswap-inertia', '2');
+    expect(report.selfshrink).toMatchObject({ shrinks: 3, pages: 0, no_frame: 3 });
+    expect(report.frontswap!.curr_pages).toBe(2);
+    expect(report.vm.evictions).toBe(2);
+  });
+});
+
 describe('zcache', () => {
   it('gen 2 builds the new copy first: a failed duplicate put leaves the stale copy behind (an orphan)', async () => {
     const { code, report } = await run(DUP, '--backend', 'zcache', '--exclusive-gets', 'off', '--pool-in-ram', 'off', ...DUP_MACHINE);
@@ -153,6 +164,45 @@ describe('cleancache', () => {
       expect(report.verify.file_loads_checked).toBe(cc.succ_gets + report.file.disk_reads);
       expect(report.vm.accesses).toBe(0); // file records are not accesses
     }
+  });
+
+  it("an O_DIRECT write to a file with no cached page leaves the old cleancache copy (3.11, fixed in 4.12): the next read gets it — caught", async () => {
+    // A is written back and put (line 5 evicts it); line 6 writes B directly; line 7 reads
+    const odirect = trace('M 1', `W 1 5 0 ${b(1)}`, `w 1 0 ${b(2)}`, `w 1 1 ${b(3)}`, `I 1 5 0 ${b(4)}`, 'R 1 5 0');
+    const r = await run(odirect, '--backend', 'xen-tmem', '--xen-host-free', '64M', '--ram', '2p');
+    expect(r.code).toBe(1);
+    expect(r.report.verify.corrupt).toEqual([{ as: 1, vpn: 5, type: -1, offset: 0, line: 7, source: 'cleancache', when: 'fault' }]);
+    // with another page of the file kept cached, the O_DIRECT write invalidates the inode: the read misses and the disk has B
+    const cached = trace('M 1', `W 1 5 0 ${b(1)}`, 'R 1 5 1', `w 1 0 ${b(2)}`, 'R 1 5 1', `w 1 1 ${b(3)}`, 'R 1 5 1', `I 1 5 0 ${b(4)}`, 'R 1 5 0');
+    const ok = await run(cached, '--backend', 'xen-tmem', '--xen-host-free', '64M', '--ram', '2p');
+    expect(ok.code).toBe(0);
+    expect(ok.report.cleancache).toMatchObject({ puts: 1, succ_gets: 0, failed_gets: 1 });
+    expect(ok.report.file.disk_reads).toBe(1);
+  });
+
+  it('umount writes back and keeps the disk for the next mount; drop_caches drops clean pages only; truncate and unlink make holes', async () => {
+    const file = trace(
+      'M 1',
+      `W 1 5 0 ${b(1)}`,
+      `W 1 5 1 ${b(2)}`,
+      'U 1', // both written back; the cache truncated (invalidated, not put: their blocks are no longer theirs to the cache)
+      'M 1',
+      'R 1 5 0', // a new pool misses; the disk has page 0
+      `W 1 5 2 ${b(3)}`,
+      'C', // page 0 (clean) goes, put to cleancache; page 2 (dirty) stays
+      'R 1 5 2', // a hit
+      'T 1 5 1', // page 2 dropped unwritten; pages 1 and 2 holes on disk
+      'R 1 5 1', // a hole: zeros, no get, no disk read
+      `W 1 6 0 ${b(5)}`,
+      'L 1 6',
+      'R 1 6 0', // a hole again
+      'U 1',
+    );
+    const { code, report } = await run(file, '--backend', 'xen-tmem', '--xen-host-free', '64M', '--ram', '8p');
+    expect(code).toBe(0);
+    expect(report.file).toMatchObject({ reads: 4, read_hits: 1, disk_reads: 1, writes: 4, writebacks: 2, evictions: 0, cached_pages: 0 });
+    expect(report.cleancache).toEqual({ succ_gets: 0, failed_gets: 1, puts: 1, invalidates: 6 });
+    expect(report.verify.file_loads_checked).toBe(1);
   });
 
   it('with zswap (no cleancache side) the hooks count nothing, and the page cache works the same', async () => {
