@@ -56,18 +56,3 @@ export function collectDeadBuffers(bytes: number): boolean {
   return f !== null;
 }
 
-let deadBytes = 0;
-
-/**
- * The main thread's version: the caller says how many bytes of buffers it
- * just dropped (a worker's reply, unpacked), and a minor collection runs
- * once 8 MB have piled up. The test cannot be absolute here, where the
- * pages and blocks the model holds are live buffers too. Measured with
- * deflate at two threads: ~45 MB of replies awaiting collection otherwise.
- */
-export function noteDeadBuffers(bytes: number): void {
-  deadBytes += bytes;
-  if (deadBytes < 8 << 20) return;
-  deadBytes = 0;
-  gcFunction()?.({ type: 'minor' });
-}

@@ -11,6 +11,10 @@ import { CODEC_MODULE_ENV, READER_THREAD_ENV } from '../src/cli/run.js';
 import { CompressionPool } from '../src/compress/pool.js';
 import type { MachineConfig } from '../src/mm/replay.js';
 import { simulateMany, type Configuration } from '../src/sim/simulate.js';
+import { PoolVerifier, type BatchVerifier } from '../src/sim/pool-verifier.js';
+import { CompressionStats } from '../src/mm/compression.js';
+import { Content } from '../src/mm/content.js';
+import type { Codec } from '../src/compress/codec.js';
 import { b64, page, traceFile, withoutTimings } from './helpers.js';
 import { machineConfig } from './support/machine.js';
 
@@ -155,5 +159,39 @@ describe('the reader thread', () => {
     const r = await run(trace, { [READER_THREAD_ENV]: 'on' }, '--threads', '1');
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${trace}:3:`);
+  });
+});
+
+describe('the verifier in the workers', () => {
+  it('keeps at most four tasks in flight, batches 256 checks a task by codec, answers every check and reports each mismatch at its load', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sizes: [string, number][] = [];
+    const pool: BatchVerifier = {
+      async verifyBatch(codec, blocks) {
+        most = Math.max(most, ++inFlight);
+        sizes.push([codec, blocks.length]);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        // every block whose first byte is 0xbd decompresses wrong
+        return { ns: new Float64Array(blocks.length).fill(5), mismatch: Uint8Array.from(blocks, (b) => (b[0] === 0xbd ? 1 : 0)) };
+      },
+    };
+    const sites: number[] = [];
+    const v = new PoolVerifier(pool, (site) => sites.push(site.seq));
+    const stats = new CompressionStats();
+    const codec = (name: string) => ({ name }) as unknown as Codec;
+    const expected = new Content(page(1));
+    for (let seq = 0; seq < 3000; seq++) {
+      const block = Uint8Array.of(seq % 997 === 0 ? 0xbd : 1);
+      v.check({ block, codec: codec(seq % 3 === 0 ? 'zstd:3' : 'lz4'), expected, stats, site: { seq, as: 1, vpn: seq, type: 0, offset: seq, line: seq + 1, source: 'zswap', when: 'fault' } });
+    }
+    await v.drain();
+    expect(most).toBe(4);
+    expect(sizes.reduce((s, [, n]) => s + n, 0)).toBe(3000);
+    expect(new Set(sizes.map(([c]) => c))).toEqual(new Set(['lz4', 'zstd:3']));
+    expect(Math.max(...sizes.map(([, n]) => n))).toBeLessThanOrEqual(256);
+    expect(stats.decompressNs.count).toBe(3000);
+    expect(sites.sort((a, b) => a - b)).toEqual([0, 997, 1994, 2991]);
   });
 });

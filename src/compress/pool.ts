@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CompressorError, errorMessage } from '../errors.js';
-import { exposeGcToNewThreads, noteDeadBuffers } from '../gc.js';
+import { exposeGcToNewThreads } from '../gc.js';
 import type { BatchCompressor } from '../sim/simulate.js';
 import type { CompressedPage } from './codec.js';
 import { packBlocks, packPages, unpackResult, unpackVerifyResult, type CompressTask, type VerifyResult, type VerifyTask } from './protocol.js';
@@ -93,9 +93,7 @@ export class CompressionPool implements BatchCompressor {
     if (this.failure) throw this.failure;
     const task: CompressTask = { kind: 'compress', codec, codecModule: this.options.codecModule, pages: packPages(pages), count: pages.length };
     const [result] = await this.settle([this.piscina.run(task, { transferList: [task.pages] }) as Promise<ArrayBuffer>], codec);
-    const blocks = unpackResult(result);
-    noteDeadBuffers(result.byteLength);
-    return blocks;
+    return unpackResult(result);
   }
 
   private async settle(runs: Promise<ArrayBuffer>[], codec: string): Promise<ArrayBuffer[]> {
