@@ -83,6 +83,17 @@ class LzoCompressor {
     this.out[this.op++] = v & 0xff;
   }
 
+  /** A length beyond an instruction's field: a zero byte per 255, then the rest, each with its NEED_OP(1). */
+  private lengthBytes(l: number): void {
+    while (l > 255) {
+      l -= 255;
+      this.need(1);
+      this.byte(0);
+    }
+    this.need(1);
+    this.byte(l);
+  }
+
   /**
    * Emits the literals in[from, from + t) (t ≥ 1). do_compress and the final
    * flush encode them alike but reserve room differently (NEED_OP): inside
@@ -104,16 +115,9 @@ class LzoCompressor {
       this.need(1);
       this.byte(t - 3);
     } else {
-      let tt = t - 18;
       this.need(1);
       this.byte(0);
-      while (tt > 255) {
-        tt -= 255;
-        this.need(1);
-        this.byte(0);
-      }
-      this.need(1);
-      this.byte(tt);
+      this.lengthBytes(t - 18);
     }
     if (final || t > 16) this.need(t);
     this.out.set(input.subarray(from, from + t), this.op);
@@ -216,15 +220,8 @@ class LzoCompressor {
           this.need(1);
           if (mLen <= M3_MAX_LEN) this.byte(M3_MARKER | (mLen - 2));
           else {
-            let l = mLen - M3_MAX_LEN;
             this.byte(M3_MARKER);
-            while (l > 255) {
-              l -= 255;
-              this.need(1);
-              this.byte(0);
-            }
-            this.need(1);
-            this.byte(l);
+            this.lengthBytes(mLen - M3_MAX_LEN);
           }
           this.need(2);
           this.byte(mOff << 2);
@@ -239,15 +236,8 @@ class LzoCompressor {
               ip -= mLen - 260;
               mLen = 260;
             }
-            let l = mLen - M4_MAX_LEN;
             this.byte(M4_MARKER | ((mOff >> 11) & 8));
-            while (l > 255) {
-              this.need(1);
-              l -= 255;
-              this.byte(0);
-            }
-            this.need(1);
-            this.byte(l);
+            this.lengthBytes(mLen - M4_MAX_LEN);
           }
           this.need(2);
           this.byte(mOff << 2);

@@ -497,13 +497,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         }
         // read as a fault reads (backend, a miss from the device), verified; no major fault
         this.swap.addCache(type, offset);
-        const got = this.loadSlot(type, offset);
-        this.verify.loads_checked++;
-        this.checkLoad(page, got, 'selfshrink');
-        page.content = got.content;
-        page.state = RESIDENT;
-        this.resident++;
-        this.lru.addHead(page.lru);
+        this.swapIn(page, this.loadSlot(type, offset), 'selfshrink');
         this.swap.entryFree(type, offset, 1); // unuse_pte: the PTE maps the page
       }
       page.dirty = true;
@@ -551,15 +545,20 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     this.swap.addCache(type, offset);
     const got = this.loadSlot(type, offset);
     this.noteHistory(type, offset, got.source === 'device' ? SlotEvent.swapinDevice : SlotEvent.swapinZswap);
-    this.verify.loads_checked++;
-    this.checkLoad(page, got, 'fault');
-    page.content = got.content;
-    page.state = RESIDENT;
+    this.swapIn(page, got, 'fault');
     page.dirty = got.exclusive;
-    this.resident++;
-    this.lru.addHead(page.lru);
     this.swap.entryFree(type, offset, 1); // swap_free: the PTE now maps the page
     if (this.swap.vmSwapFull()) this.deleteFromSwapCache(page); // try_to_free_swap
+  }
+
+  /** A swapped page read back into a frame: the load verified, the page resident at the MRU end. */
+  private swapIn(page: Page, got: Resolved, when: LoadWhen): void {
+    this.verify.loads_checked++;
+    this.checkLoad(page, got, when);
+    page.content = got.content;
+    page.state = RESIDENT;
+    this.resident++;
+    this.lru.addHead(page.lru);
   }
 
   /**
@@ -585,12 +584,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this.io.pswpin++;
       got = this.readZram(type, offset, true);
     }
-    this.verify.loads_checked++;
-    this.checkLoad(page, got, 'fault');
-    page.content = got.content;
-    page.state = RESIDENT;
-    this.resident++;
-    this.lru.addHead(page.lru);
+    this.swapIn(page, got, 'fault');
     this.releaseSlot(page, 1); // swap_free_nr: the slot goes at once
     page.dirty = true;
   }
