@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import Table from 'cli-table3';
 import { readTrace } from '../trace/reader.js';
 import { UsageError } from '../errors.js';
-import { WORKLOADS } from '../trace/gen/workloads.js';
+import { WORKLOADS, generateWorkload } from '../trace/gen/workloads.js';
 import { traceInfo } from '../trace/info.js';
 import { snapshotProcess } from '../trace/snapshot.js';
 import { TraceWriter } from '../trace/writer.js';
@@ -54,7 +54,7 @@ export async function traceGenCommand(
     contents: opts.contents === undefined ? undefined : await traceContents(opts.contents),
   };
   if (params.contents !== undefined && params.contents.length === 0) throw new UsageError(`--contents: ${opts.contents} writes no page`);
-  const w = await writeTrace(opts.output, (w) => wl.generate(w, params), true);
+  const w = await writeTrace(opts.output, (w) => generateWorkload(name, w, params), true);
   const from = params.contents === undefined ? '' : `, contents: ${params.contents.length.toLocaleString('en-US')} pages of ${opts.contents}`;
   io.err(`wrote ${opts.output}: ${w.recordsWritten.toLocaleString('en-US')} records (${name}, ${params.pages} pages, ${params.ops} ops, seed ${params.seed}${from})\n`);
   return 0;

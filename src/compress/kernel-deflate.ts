@@ -580,10 +580,15 @@ export class KernelDeflater {
     genCodes(tree.len, tree.code, maxCode, this.blCount);
   }
 
-  /** scan_tree: bit-length code frequencies of a tree's lengths. */
-  private scanTree(tree: Tree, maxCode: number): void {
+  /**
+   * The bit-length code symbols that describe a tree's code lengths, in
+   * order: a length alone, or a run as REP_3_6 / REPZ_3_10 / REPZ_11_138
+   * with its extra bits. zlib walks the lengths twice with the same rules,
+   * in scan_tree (counting) and send_tree (writing); here one walk serves
+   * both.
+   */
+  private forEachLengthSymbol(tree: Tree, maxCode: number, emit: (symbol: number, extraBits: number, extra: number) => void): void {
     const len = tree.len;
-    const bl = this.bltree.freq;
     let prevlen = -1;
     let nextlen = len[0];
     let count = 0;
@@ -595,61 +600,41 @@ export class KernelDeflater {
       const curlen = nextlen;
       nextlen = len[n + 1];
       if (++count < maxCount && curlen === nextlen) continue;
-      else if (count < minCount) bl[curlen] += count;
-      else if (curlen !== 0) {
-        if (curlen !== prevlen) bl[curlen]++;
-        bl[REP_3_6]++;
-      } else if (count <= 10) bl[REPZ_3_10]++;
-      else bl[REPZ_11_138]++;
+      else if (count < minCount) {
+        do emit(curlen, 0, 0);
+        while (--count !== 0);
+      } else if (curlen !== 0) {
+        if (curlen !== prevlen) {
+          emit(curlen, 0, 0);
+          count--;
+        }
+        emit(REP_3_6, 2, count - 3);
+      } else if (count <= 10) emit(REPZ_3_10, 3, count - 3);
+      else emit(REPZ_11_138, 7, count - 11);
       count = 0;
       prevlen = curlen;
       if (nextlen === 0) (maxCount = 138), (minCount = 3);
       else if (curlen === nextlen) (maxCount = 6), (minCount = 3);
       else (maxCount = 7), (minCount = 4);
     }
+  }
+
+  /** scan_tree: bit-length code frequencies of a tree's lengths. */
+  private scanTree(tree: Tree, maxCode: number): void {
+    const freq = this.bltree.freq;
+    this.forEachLengthSymbol(tree, maxCode, (symbol) => freq[symbol]++);
   }
 
   private sendCode(c: number, tree: { code: Uint16Array; len: Uint16Array }): void {
     this.writer.bits(tree.code[c], tree.len[c]);
   }
 
+  /** send_tree: a tree's code lengths, in the bit-length code. */
   private sendTree(tree: Tree, maxCode: number): void {
-    const len = tree.len;
-    const bl = this.bltree;
-    const w = this.writer;
-    let prevlen = -1;
-    let nextlen = len[0];
-    let count = 0;
-    let maxCount = 7;
-    let minCount = 4;
-    if (nextlen === 0) (maxCount = 138), (minCount = 3);
-    for (let n = 0; n <= maxCode; n++) {
-      const curlen = nextlen;
-      nextlen = len[n + 1];
-      if (++count < maxCount && curlen === nextlen) continue;
-      else if (count < minCount) {
-        do this.sendCode(curlen, bl);
-        while (--count !== 0);
-      } else if (curlen !== 0) {
-        if (curlen !== prevlen) {
-          this.sendCode(curlen, bl);
-          count--;
-        }
-        this.sendCode(REP_3_6, bl);
-        w.bits(count - 3, 2);
-      } else if (count <= 10) {
-        this.sendCode(REPZ_3_10, bl);
-        w.bits(count - 3, 3);
-      } else {
-        this.sendCode(REPZ_11_138, bl);
-        w.bits(count - 11, 7);
-      }
-      count = 0;
-      prevlen = curlen;
-      if (nextlen === 0) (maxCount = 138), (minCount = 3);
-      else if (curlen === nextlen) (maxCount = 6), (minCount = 3);
-      else (maxCount = 7), (minCount = 4);
-    }
+    this.forEachLengthSymbol(tree, maxCode, (symbol, extraBits, extra) => {
+      this.sendCode(symbol, this.bltree);
+      if (extraBits !== 0) this.writer.bits(extra, extraBits);
+    });
   }
 
   private buildBlTree(): number {

@@ -192,7 +192,6 @@ const mixed: Workload = {
       const hot = shuffle([...vpns], rng).slice(0, Math.max(1, Math.floor(vpns.length / 5)));
       return { as, vpns, live: new Set(vpns), hot };
     };
-    w.comment(`mixed: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const procs: Proc[] = [];
     for (const share of shares) procs.push(await spawn(Math.floor(p.pages * share)));
     e.startOps(p.ops);
@@ -230,7 +229,6 @@ const scan: Workload = {
   defaults: { pages: 20480, ops: 60000 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    w.comment(`scan: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
     e.startOps(p.ops);
@@ -247,7 +245,6 @@ const zipf: Workload = {
   defaults: { pages: 24576, ops: 100000 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    w.comment(`zipf: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const half = Math.ceil(p.pages / 2);
     const pages: [number, number][] = [
       ...regionVpns(1, half).map((v): [number, number] => [1, v]),
@@ -270,7 +267,6 @@ const dup: Workload = {
   defaults: { pages: 20480, ops: 40000 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    w.comment(`dup: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
     e.startOps(p.ops);
@@ -289,7 +285,6 @@ const pageout: Workload = {
   defaults: { pages: 4096, ops: 8192 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    w.comment(`pageout: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const vpns = regionVpns(1, p.pages);
     for (const vpn of vpns) await e.write(1, vpn);
     for (const vpn of vpns) await e.pageout(1, vpn);
@@ -316,7 +311,6 @@ const files: Workload = {
   async generate(w, p) {
     const e = new Emitter(w, p);
     const rng = e.rng;
-    w.comment(`files: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
     const FS = 1;
     const FILE_PAGES = 64;
     const filePages = Math.ceil(p.pages / 2);
@@ -364,3 +358,9 @@ const files: Workload = {
 };
 
 export const WORKLOADS: Record<string, Workload> = { mixed, scan, zipf, dup, pageout, files };
+
+/** A workload's trace, opened by the comment that says how it was made. */
+export async function generateWorkload(name: string, w: TraceWriter, p: GenParams): Promise<void> {
+  w.comment(`${name}: ${p.pages} pages, ${p.ops} ops, seed ${p.seed}`);
+  await WORKLOADS[name].generate(w, p);
+}
