@@ -336,15 +336,8 @@ export class Zswap {
     if (!c.fits) return -22; // -EINVAL, no counter
 
     // 5. allocate header + block
-    const handle = this.pool.malloc(p.hlen + c.block.length);
-    if (handle === ENOSPC) {
-      s.reject_compress_poor++;
-      return ENOSPC;
-    }
-    if (handle < 0) {
-      s.reject_alloc_fail++;
-      return ENOMEM;
-    }
+    const handle = this.zpoolMalloc(p.hlen + c.block.length);
+    if (handle < 0) return handle === ENOSPC ? ENOSPC : ENOMEM;
 
     // 6. insert, replacing a duplicate
     this.insert(new ZswapEntry(type, offset, handle, c.block.length, c.block, content));
@@ -411,6 +404,14 @@ export class Zswap {
     return ok;
   }
 
+  /** zpool_malloc for a store: -ENOSPC (object over the pool's limit) counts reject_compress_poor, any other failure reject_alloc_fail. */
+  private zpoolMalloc(size: number): number {
+    const handle = this.pool.malloc(size);
+    if (handle === ENOSPC) this.stats.reject_compress_poor++;
+    else if (handle < 0) this.stats.reject_alloc_fail++;
+    return handle;
+  }
+
   private storeDirectSteps(type: number, offset: number, content: Content, prepared: CompressedPage | null): boolean {
     const p = this.params;
     const s = this.stats;
@@ -431,15 +432,8 @@ export class Zswap {
       return false;
     }
     // c. allocate
-    const handle = this.pool.malloc(p.hlen + length);
-    if (handle === ENOSPC) {
-      s.reject_compress_poor++;
-      return false;
-    }
-    if (handle < 0) {
-      s.reject_alloc_fail++;
-      return false;
-    }
+    const handle = this.zpoolMalloc(p.hlen + length);
+    if (handle < 0) return false;
     // d., e. insert
     this.insert(new ZswapEntry(type, offset, handle, length, block, content));
     return true;

@@ -101,6 +101,13 @@ class Emitter {
     return this.page;
   }
 
+  /** The initial writes of a region of `count` pages in address space `as`; its VPNs. */
+  async populate(as: number, count: number): Promise<number[]> {
+    const vpns = regionVpns(as, count);
+    for (const vpn of vpns) await this.write(as, vpn);
+    return vpns;
+  }
+
   async write(as: number, vpn: number): Promise<void> {
     this.w.write(as, vpn, await this.content(this.key(as, vpn)));
     await this.counted();
@@ -229,8 +236,7 @@ const scan: Workload = {
   defaults: { pages: 20480, ops: 60000 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    const vpns = regionVpns(1, p.pages);
-    for (const vpn of vpns) await e.write(1, vpn);
+    const vpns = await e.populate(1, p.pages);
     e.startOps(p.ops);
     for (let op = 0; e.more; op++) {
       const vpn = vpns[op % vpns.length];
@@ -247,10 +253,9 @@ const zipf: Workload = {
     const e = new Emitter(w, p);
     const half = Math.ceil(p.pages / 2);
     const pages: [number, number][] = [
-      ...regionVpns(1, half).map((v): [number, number] => [1, v]),
-      ...regionVpns(2, p.pages - half).map((v): [number, number] => [2, v]),
+      ...(await e.populate(1, half)).map((v): [number, number] => [1, v]),
+      ...(await e.populate(2, p.pages - half)).map((v): [number, number] => [2, v]),
     ];
-    for (const [as, vpn] of pages) await e.write(as, vpn);
     const byRank = shuffle([...pages], e.rng);
     const z = new Zipf(byRank.length, 1.0, e.rng);
     e.startOps(p.ops);
@@ -267,8 +272,7 @@ const dup: Workload = {
   defaults: { pages: 20480, ops: 40000 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    const vpns = regionVpns(1, p.pages);
-    for (const vpn of vpns) await e.write(1, vpn);
+    const vpns = await e.populate(1, p.pages);
     e.startOps(p.ops);
     // Walk the pages oldest first: each is swapped out by now, so the read
     // faults it into the swap cache and the write dirties it there.
@@ -285,8 +289,7 @@ const pageout: Workload = {
   defaults: { pages: 4096, ops: 8192 },
   async generate(w, p) {
     const e = new Emitter(w, p);
-    const vpns = regionVpns(1, p.pages);
-    for (const vpn of vpns) await e.write(1, vpn);
+    const vpns = await e.populate(1, p.pages);
     for (const vpn of vpns) await e.pageout(1, vpn);
     e.startOps(p.ops);
     const byRank = shuffle([...vpns], e.rng);
