@@ -10,7 +10,7 @@ import type { MachineConfig } from '../src/mm/replay.js';
 import { ZramDevice } from '../src/mm/zram.js';
 import { zramReport } from '../src/report/report.js';
 import { cli } from './helpers.js';
-import { TrimCodec, lruOrder, machine, o, r, rec, residentPage, run, sized, w, wz } from './support/machine.js';
+import { TrimCodec, f, lruOrder, machine, o, r, rec, residentPage, run, sized, wz } from './support/machine.js';
 
 const fill = (b: number) => new Content(new Uint8Array(4096).fill(b));
 
@@ -289,8 +289,3 @@ describe('zram on the command line', () => {
     });
   }
 });
-
-it('w and f are the record makers', () => {
-  expect(w(1, 1, 1).kind).toBe('w');
-});
-const f = (as: number, vpn: number) => rec('f', as, vpn);
