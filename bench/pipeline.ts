@@ -12,6 +12,8 @@
  *                   writebacks and reuse, with the codec a quarter of the work
  *   deflate reuse   the same with deflate: deflate-bound, with faults and
  *                   writebacks
+ *   deflate zram    the bundled CPython heap swapped to a zram device
+ *                   (deflate, zswap off): zram's compressions in the workers
  *   brotli:9 zipf   a codec that costs ~2 ms a page: how far the pipeline
  *                   itself scales
  * Targets (README, Performance): lz4 best run ÷ bare ≥ 0.8; deflate
@@ -21,6 +23,7 @@
  *   node dist/bench/pipeline.js [--runs N]
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bufferIo } from '../src/cli/io.js';
 import { main as cliMain } from '../src/cli/main.js';
@@ -28,7 +31,7 @@ import { CODEC_MODULE_ENV } from '../src/cli/run.js';
 import type { Report } from '../src/report/report.js';
 import { createCodec } from '../src/compress/registry.js';
 import { summarize } from '../src/stats/median.js';
-import { NODE_ENV_VARS, NODE_FLAGS, fmt, generatedTrace, machineDescription, peakRssMB, printTable, saveResult } from './common.js';
+import { NODE_ENV_VARS, NODE_FLAGS, ROOT, fmt, generatedTrace, machineDescription, peakRssMB, printTable, saveResult } from './common.js';
 import { recording } from './recording-codec.js';
 import { reuseTrace } from './reuse-trace.js';
 
@@ -47,6 +50,13 @@ const REUSE = {
 const SCENARIOS: Scenario[] = [
   { name: 'lz4 reuse', codec: 'lz4', ...REUSE },
   { name: 'deflate reuse', codec: 'deflate', ...REUSE },
+  {
+    // zswap off: zram compresses every swap-out, ahead in the workers as zswap does
+    name: 'deflate zram',
+    codec: 'deflate',
+    trace: async () => join(ROOT, 'traces', 'python-heap.trace.gz'),
+    args: ['--kernel', '6.18', '--ram', '48M', '--swap', 'zram:256M', '--zram-algorithm', 'deflate'],
+  },
   {
     name: 'brotli:9 zipf',
     codec: 'brotli:9',
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
     ['deflate reuse: --threads 2 speed-up over --threads 0', fmt(ratios['deflate reuse'].threads2_over_threads0, 2), '≥ 1.60'],
     ['compare of six ÷ single run, peak RSS', `${fmt(sixRss / singleRss, 2)} (${fmt(sixRss, 0)} ÷ ${fmt(singleRss, 0)} MB)`, '≤ 1.60'],
     ['lz4 reuse: --threads 2 speed-up over --threads 0', fmt(ratios['lz4 reuse'].threads2_over_threads0, 2), '(for reference)'],
+    ['deflate zram: --threads 2 speed-up over --threads 0', fmt(ratios['deflate zram'].threads2_over_threads0, 2), '(for reference)'],
     ['brotli:9 zipf: --threads 2 speed-up over --threads 0', fmt(ratios['brotli:9 zipf'].threads2_over_threads0, 2), '(for reference)'],
   ]);
   process.stdout.write('memory: peak RSS against the simulated bytes\n');

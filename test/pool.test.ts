@@ -95,4 +95,24 @@ describe('determinism across thread counts', () => {
       });
     }
   }
+
+  // zram compresses ahead in the workers when zswap is off (its algorithm), and zswap's codec when zswap is on
+  for (const [what, args] of [
+    ['6.18, zram in front of a disk, refusing writes at mem_limit', ['--kernel', '6.18', '--swap', 'zram:4M,16M', '--zram-algorithm', 'lzo-rle', '--zram-mem-limit', '512K']],
+    ['6.1, frontswap with zswap off, deflate, each refused write tried twice', ['--kernel', '6.1', '--swap', 'zram:16M', '--zram-algorithm', 'deflate', '--zram-mem-limit', '1M']],
+    ['6.12, zswap (lz4) in front of zram (zstd)', ['--kernel', '6.12', '--swap', 'zram:16M', '--zswap', 'on', '--compressor', 'lz4', '--zram-algorithm', 'zstd']],
+  ] as const) {
+    it(`zram, ${what}: identical reports for --threads 0, 1, 2`, async () => {
+      const reports = [];
+      for (const threads of ['0', '1', '2']) {
+        const io = bufferIo();
+        const code = await main(['run', 'traces/default.trace.gz', '--ram', '4M', ...args, '--threads', threads, '--json'], io);
+        expect(code, io.stderr).toBe(0);
+        reports.push(strip(io.stdout));
+      }
+      for (const r of reports.slice(1)) expect(r).toEqual(reports[0]);
+      expect(reports[0].zram[0].compression.pages).toBeGreaterThan(1000);
+      if (args.includes('--zram-mem-limit')) expect(reports[0].zram[0].failed_writes).toBeGreaterThan(0);
+    });
+  }
 });

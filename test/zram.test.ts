@@ -66,6 +66,20 @@ describe('the zram device (zram_write_page, zram_free_page)', () => {
     expect(d.stats.failed_writes).toBe(2);
   });
 
+  it('a block compressed ahead serves the first attempt; 6.1’s retry compresses again', () => {
+    const content = sized(1000, 1);
+    const ahead = { block: new TrimCodec().compress(content.bytes), fits: true, ns: 123_456 };
+    const d = dev();
+    expect(d.writePage(1, content, ahead)).toBe(true);
+    expect(d.read(1).block).toBe(ahead.block); // the very block, not a new compression of the page
+    expect(d.compression.pages).toBe(1);
+    expect(d.compression.compressNsTotal).toBe(123_456); // the worker's time
+    const refusing = dev(1, '6.1');
+    refusing.writePage(1, sized(1000, 2));
+    expect(refusing.writePage(2, sized(3000, 3), { block: new TrimCodec().compress(sized(3000, 3).bytes), fits: true, ns: 1 })).toBe(false);
+    expect(refusing.compression.pages).toBe(3); // the page before, the block ahead, and the retry's own compression
+  });
+
   it('every slot free counts notify_free, empty or not; freeing drops the gauges', () => {
     const d = dev();
     d.writePage(1, sized(3700, 1));
@@ -175,6 +189,23 @@ describe('the swap path with a zram device (SWP_SYNCHRONOUS_IO)', () => {
     expect(zramReport(zram0(m))).toEqual(before);
     m.swapoffAll();
     expect(zram0(m).pool.pages).toBe(0);
+  });
+});
+
+describe('compressing ahead for zram (a worker pool asks the machine)', () => {
+  it('with zswap off, swap-outs compress with the zram devices’ algorithm; zswap’s codec when it is on', () => {
+    expect(zramMachine().aheadCodec()).toBe('trim');
+    expect(zramMachine({ zswapEnabled: true }).aheadCodec()).toBe(new TrimCodec().name);
+    const two = (algorithms: string[]) => zramMachine({ swapSlots: [64, 64], swapPrio: [-1, -2], zram: algorithms.map((algorithm) => ({ disksizePages: 64, algorithm, limitPages: 0 })) });
+    expect(two(['trim', 'trim']).aheadCodec()).toBe('trim');
+    expect(two(['trim', 'lz4']).aheadCodec()).toBeNull(); // which device a page goes to is known only at its eviction
+    expect(machine({ zswapEnabled: false, zram: [null] }).aheadCodec()).toBeNull(); // the baseline compresses nothing
+  });
+
+  it('the pages near the tail that zram will compress are the candidates: not same-filled ones, not clean ones with a slot', () => {
+    const m = run(zramMachine({ ramPages: 8 }), wsz(1, 100), rec('w', 1, 2, fill(3)), wsz(3, 200), wz(1, 4), wsz(5, 300));
+    expect(m.storeCandidates(0, 8).map((p) => p.vpn)).toEqual([1, 3, 5]);
+    expect(m.likelyToCompress()).toBe(true);
   });
 });
 

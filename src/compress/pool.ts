@@ -77,6 +77,7 @@ export class CompressionPool implements BatchCompressor {
       threads: this.threads,
       compressBatch: (pages) => this.compressBatch(pages, codec),
       verifyBatch: (name, blocks, expected) => this.verifyBatch(name, blocks, expected),
+      forCodec: (other) => this.forCodec(other),
     };
   }
 

@@ -694,16 +694,36 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     return page === undefined ? rec.kind === 'w' : page.state === SWAPPED;
   }
 
-  /** Will an eviction of this page compress it? */
+  /**
+   * The codec a swap-out compresses with, named as the registry knows it,
+   * when a driver can compress ahead: zswap's when zswap is on; with zswap
+   * off, the zram devices' (when they share one algorithm — each swap-out
+   * then goes to zram unless a disk takes its slot). Null when swap-outs
+   * compress nothing, or with several algorithms.
+   */
+  aheadCodec(): string | null {
+    if (this.config.zswapEnabled) return this.codec.name;
+    const algorithms = new Set(this.zrams.flatMap((z) => (z === null ? [] : [z.config.algorithm])));
+    return algorithms.size === 1 ? [...algorithms][0] : null;
+  }
+
+  /** Is the next reclaim likely to compress? (zswap may be refusing stores at its limit; zram always compresses.) */
+  likelyToCompress(): boolean {
+    return this.config.zswapEnabled ? this.zswap.likelyToCompress() : this.aheadCodec() !== null;
+  }
+
+  /** Will an eviction of this page compress it (with aheadCodec())? */
   private willCompress(p: Page): boolean {
-    if (!this.config.zswapEnabled || (!p.dirty && p.type >= 0)) return false;
+    if (!p.dirty && p.type >= 0) return false;
+    // zswap off: zram stores same-filled pages as their word (and 6.12+'s zeromap takes zero pages first)
+    if (!this.config.zswapEnabled) return !p.content.sameFilled;
     if (this.frontswap !== null) return !(this.config.same_filled_pages && p.content.sameFilled);
     return !(this.config.zeromap && p.content.zero);
   }
 
   /**
-   * Pages near the LRU tail that eviction will hand to zswap for
-   * compression, in eviction order: of the `count` pages after the first
+   * Pages near the LRU tail that eviction will compress (in zswap, or in
+   * zram with zswap off), in eviction order: of the `count` pages after the first
    * `skip`, those with no block compressed or requested ahead for their
    * current content.
    */
@@ -805,7 +825,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
       this.zswap.prepared = null;
       this.noteHistory(type, offset, ret === 0 ? SlotEvent.storeOk : SlotEvent.storeFailed, ret);
       this.zswap.runQueuedShrink();
-      if (ret !== 0 && !this.writeSlot(type, offset, content)) return false;
+      if (ret !== 0 && !this.writeSlot(type, offset, content, this.config.zswapEnabled ? null : compressed)) return false;
       this.io.swapouts++;
       return true;
     }
@@ -828,7 +848,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         return true;
       }
     }
-    if (!this.writeSlot(type, offset, content)) return false;
+    if (!this.writeSlot(type, offset, content, this.config.zswapEnabled ? null : compressed)) return false;
     this.io.swapouts++;
     return true;
   }
@@ -917,11 +937,15 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
 
   // ---- device -------------------------------------------------------------
 
-  /** __swap_writepage: a disk takes the page; a zram device may refuse it. pswpout counts the attempt. */
-  private writeSlot(type: number, offset: number, content: Content): boolean {
+  /**
+   * __swap_writepage: a disk takes the page; a zram device may refuse it.
+   * pswpout counts the attempt. `compressed`: the page compressed ahead with
+   * the zram devices' algorithm (zswap off), for a zram device to use.
+   */
+  private writeSlot(type: number, offset: number, content: Content, compressed: CompressedPage | null = null): boolean {
     this.io.pswpout++;
     const zram = this.zrams[type];
-    if (zram !== null) return zram.writePage(offset, content);
+    if (zram !== null) return zram.writePage(offset, content, compressed);
     this.deviceCopy[type].set(offset, content);
     return true;
   }

@@ -20,7 +20,7 @@
  * (`pages_compacted` stays 0), page migration, allocation failures,
  * `miss_free`, metadata, discard and partial-page I/O.
  */
-import { compressPage, type Codec } from '../compress/codec.js';
+import { compressPage, type Codec, type CompressedPage } from '../compress/codec.js';
 import { CompressorError, errorMessage } from '../errors.js';
 import { PAGE_SIZE } from '../page.js';
 import { CompressionStats } from './compression.js';
@@ -109,16 +109,21 @@ export class ZramDevice {
     return this.pool.table.hugeClassSize;
   }
 
-  /** zram_write_page of a swap-out (with 6.1's retry); false when the memory limit refused it. */
-  writePage(index: number, content: Content): boolean {
+  /**
+   * zram_write_page of a swap-out (with 6.1's retry); false when the memory
+   * limit refused it. `prepared`: this content compressed ahead with the
+   * device's algorithm (the same block as compressing now), for the first
+   * attempt; a retry compresses again, as the kernel does.
+   */
+  writePage(index: number, content: Content, prepared: CompressedPage | null = null): boolean {
     this.stats.num_writes++;
     for (let attempt = 0; attempt < this.writeAttempts; attempt++) {
-      if (this.writeOnce(index, content)) return true;
+      if (this.writeOnce(index, content, attempt === 0 ? prepared : null)) return true;
     }
     return false;
   }
 
-  private writeOnce(index: number, content: Content): boolean {
+  private writeOnce(index: number, content: Content, prepared: CompressedPage | null): boolean {
     const s = this.stats;
     // 1. same-filled: kept as the word, no memory; never fails
     if (content.sameFilled) {
@@ -129,11 +134,13 @@ export class ZramDevice {
       return true;
     }
     // 2. compress into a two-page buffer
-    let c;
-    try {
-      c = compressPage(this.codec, content.bytes);
-    } catch (e) {
-      throw new CompressorError(`compressor ${this.codec.name} (zram${this.type}) failed: ${errorMessage(e)}`);
+    let c = prepared;
+    if (c === null) {
+      try {
+        c = compressPage(this.codec, content.bytes);
+      } catch (e) {
+        throw new CompressorError(`compressor ${this.codec.name} (zram${this.type}) failed: ${errorMessage(e)}`);
+      }
     }
     this.compression.recordCompress(c.block.length, c.block.length <= PAGE_SIZE, c.ns);
     // 3. huge: the raw page

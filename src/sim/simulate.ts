@@ -5,7 +5,8 @@
  *
  * In-process (--threads 0) each record goes straight from the reader to the
  * machines, and every decompression is checked at once. With a pool the
- * pages reclaim will store are compressed ahead in the workers, and
+ * pages reclaim will store — in zswap, or with zswap off in zram — are
+ * compressed ahead in the workers, and
  * decompressions are checked there in batches (src/sim/pool-verifier.ts)
  * without the model waiting; when a core is left over beside the workers,
  * the trace is also read and parsed in a thread of its own
@@ -39,6 +40,8 @@ export interface RunSettings {
 export interface BatchCompressor extends BatchVerifier {
   readonly threads: number;
   compressBatch(pages: Uint8Array[]): Promise<CompressedPage[]>;
+  /** The same workers compressing with another codec (a zram device's algorithm). */
+  forCodec(codec: string): BatchCompressor;
 }
 
 export interface SimulateOptions {
@@ -84,8 +87,9 @@ class Replay {
     private readonly label: string | null,
   ) {
     this.machine = new Machine(settings.machine, codec, codecFor);
-    // the no-zswap baseline stores nothing in zswap: nothing to compress ahead
-    this.ahead = pool === undefined || !settings.machine.zswapEnabled ? null : new CompressAhead(this.machine, pool);
+    // swap-outs compress with zswap's codec, or with zswap off with zram's; the baseline compresses nothing
+    const aheadCodec = this.machine.aheadCodec();
+    this.ahead = pool === undefined || aheadCodec === null ? null : new CompressAhead(this.machine, pool.forCodec(aheadCodec));
     this.verifier = pool === undefined ? null : new PoolVerifier(pool, (site) => this.machine.recordCorrupt(site));
     if (this.verifier !== null) this.machine.setVerifier(this.verifier);
   }
@@ -104,7 +108,7 @@ class Replay {
         );
       }
     }
-    if (this.ahead === null || !this.machine.willReclaim(rec) || !this.machine.zswap.likelyToCompress()) return null;
+    if (this.ahead === null || !this.machine.willReclaim(rec) || !this.machine.likelyToCompress()) return null;
     return this.ahead.beforeReclaim().catch((e: unknown) => {
       throw this.labelled(e);
     });
