@@ -67,6 +67,39 @@ describe('trace snapshot', () => {
     expect(io.stderr).toContain(`${root}/2/stat: PID 2 (kthreadd) is a kernel thread: it has no user memory to snapshot`);
   });
 
+  it('leaves the pages in swap out and says how many; --swapped takes them', async () => {
+    // a procfs tree: one private anonymous mapping of 4 pages at 0x10000 — present, in swap, neither, present
+    const root = join(tmp, 'swapproc');
+    const dir = join(root, '77');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'stat'), '77 (heap) S 1 77 77 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 14 0 0 18446744073709551615\n');
+    writeFileSync(join(dir, 'maps'), '00010000-00014000 rw-p 00000000 00:00 0 \n');
+    const pagemap = Buffer.alloc(0x14 * 8);
+    const high = [0x80000000, 0x40000000, 0, 0x80000000];
+    high.forEach((h, i) => pagemap.writeUInt32LE(h, (0x10 + i) * 8 + 4));
+    writeFileSync(join(dir, 'pagemap'), pagemap);
+    const mem = Buffer.alloc(0x14 * 4096);
+    for (let i = 0; i < 4; i++) mem.fill(i + 1, (0x10 + i) * 4096, (0x10 + i) * 4096 + 100);
+    writeFileSync(join(dir, 'mem'), mem);
+    const snapshot = async (...extra: string[]) => {
+      const io = bufferIo();
+      io.env.ZSWAP_SIM_PROC_ROOT = root;
+      const file = join(tmp, `swapped${extra.length}.trace`);
+      const code = await main(['trace', 'snapshot', '--pid', '77', '-o', file, '--ops', '0', ...extra], io);
+      expect(code, io.stderr).toBe(0);
+      const written = readFileSync(file, 'latin1').split('\n').filter((l) => l.startsWith('w ')).map((l) => l.split(' ')[2]);
+      return { stderr: io.stderr, written, comment: readFileSync(file, 'latin1').split('\n').find((l) => l.includes('snapshot of PID'))! };
+    };
+    const present = await snapshot();
+    expect(present.written).toEqual(['0x10', '0x13']);
+    expect(present.stderr).toContain('1 more of the process\'s pages are in swap and were left out');
+    expect(present.comment).toContain('2 of 2 present pages of private-writable and shared-anonymous mappings (1 more in swap, left out)');
+    const all = await snapshot('--swapped');
+    expect(all.written).toEqual(['0x10', '0x11', '0x13']);
+    expect(all.stderr).toContain('1 of them were in swap: reading them swapped them back in');
+    expect(all.comment).toContain('3 of 3 present or swapped pages');
+  });
+
   it('--help says that --max-pages samples evenly', async () => {
     const { stdout } = await cli('trace', 'snapshot', '--help');
     expect(stdout.replace(/\s+/g, " ")).toContain("--max-pages <n> at most this many pages, sampled evenly across the address space");

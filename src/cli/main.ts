@@ -130,8 +130,9 @@ function build(io: CliIo, result: { code: number }): Command {
     .option('--seed <n>', 'random seed', '1')
     .option('--max-pages <n>', 'at most this many pages, sampled evenly across the address space', '65536')
     .option('--pageout', 'after writing the pages, page each out (o records, in address order)')
+    .option('--swapped', 'also take the pages the process has in swap (reading them swaps them back in)')
     .description("turn a live process's memory into a trace")
-    .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean }) => {
+    .action(async (opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean; swapped?: boolean }) => {
       result.code = await traceSnapshotCommand(opts, io);
     });
   return program;

@@ -5,7 +5,7 @@ import { readTrace } from '../trace/reader.js';
 import { UsageError } from '../errors.js';
 import { WORKLOADS, generateWorkload } from '../trace/gen/workloads.js';
 import { traceInfo } from '../trace/info.js';
-import { snapshotProcess } from '../trace/snapshot.js';
+import { snapshotProcess, type SnapshotResult } from '../trace/snapshot.js';
 import { TraceWriter } from '../trace/writer.js';
 import { formatBytes } from '../report/summary.js';
 import type { CliIo } from './io.js';
@@ -88,7 +88,7 @@ export async function traceInfoCommand(file: string, opts: { json?: boolean }, i
 }
 
 export async function traceSnapshotCommand(
-  opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean },
+  opts: { pid: string; output: string; pattern: string; ops: string; seed: string; maxPages: string; pageout?: boolean; swapped?: boolean },
   io: CliIo,
 ): Promise<number> {
   if (process.platform !== 'linux') throw new UsageError('trace snapshot needs Linux (/proc/PID/pagemap)');
@@ -99,12 +99,21 @@ export async function traceSnapshotCommand(
     seed: parseInteger(opts.seed, '--seed', 0, 2 ** 32 - 1),
     maxPages: parseInteger(opts.maxPages, '--max-pages', 1),
     pageout: opts.pageout === true,
+    swapped: opts.swapped === true,
     procRoot: io.env.ZSWAP_SIM_PROC_ROOT || undefined,
   };
-  let pages = 0;
+  let got: SnapshotResult = { pages: 0, inSwap: 0, swappedTaken: false };
   await writeTrace(opts.output, async (w) => {
-    pages = await snapshotProcess(w, o);
+    got = await snapshotProcess(w, o);
   }, true);
-  io.err(`wrote ${opts.output}: ${pages.toLocaleString('en-US')} pages of PID ${o.pid}${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads\n`);
+  const n = (v: number): string => v.toLocaleString('en-US');
+  io.err(`wrote ${opts.output}: ${n(got.pages)} pages of PID ${o.pid}${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads\n`);
+  if (got.inSwap > 0) {
+    io.err(
+      got.swappedTaken
+        ? `  ${n(got.inSwap)} of them were in swap: reading them swapped them back in\n`
+        : `  ${n(got.inSwap)} more of the process's pages are in swap and were left out — often its coldest, the ones zswap sees first; --swapped takes them (reading them swaps them back in)\n`,
+    );
+  }
   return 0;
 }

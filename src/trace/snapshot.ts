@@ -4,9 +4,13 @@
  * The pages zswap could receive are those of private writable mappings
  * (heap, stack, anonymous memory, written data of mapped files) and of
  * shared anonymous mappings. /proc/PID/maps lists the mappings,
- * /proc/PID/pagemap says which pages are present (bit 63), and
- * /proc/PID/mem gives their bytes (reading it needs ptrace permission: the
- * same user with a permissive ptrace_scope, or root). Each present page
+ * /proc/PID/pagemap says which pages are present (bit 63) or in swap
+ * (bit 62), and /proc/PID/mem gives their bytes (reading it needs ptrace
+ * permission: the same user with a permissive ptrace_scope, or root).
+ * Pages in swap are left out (and counted) unless asked for: reading one
+ * through /proc/PID/mem swaps it back in, which changes the process one
+ * measures — but on a machine that already swaps they are the process's
+ * coldest pages, the ones zswap would see first. Each page taken
  * becomes one `w` record, in address order; with `pageout`, each is then
  * paged out with an `o` record in address order (what zswap would keep of
  * this process); an access pattern over those pages follows. Pages that
@@ -53,6 +57,8 @@ export interface SnapshotOptions {
   maxPages: number;
   /** Page every page out (`o`, in address order) after writing them all. */
   pageout?: boolean;
+  /** Take the pages in swap too (reading them swaps them in). */
+  swapped?: boolean;
   /** Where procfs is mounted (tests use a fake tree). */
   procRoot?: string;
 }
@@ -86,8 +92,21 @@ function procError(root: string, pid: number, what: string, e: unknown): InputEr
   return new InputError(file, 0, (e as Error).message);
 }
 
-/** Writes the snapshot; returns the number of pages captured. */
-export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promise<number> {
+export interface SnapshotResult {
+  /** Pages written to the trace. */
+  pages: number;
+  /** Pages of the swappable mappings in swap (pagemap bit 62). */
+  inSwap: number;
+  /** Whether those were taken (`swapped`). */
+  swappedTaken: boolean;
+}
+
+/** pagemap entry, high word: page present in RAM; page in swap. */
+const PM_PRESENT = 0x80000000;
+const PM_SWAP = 0x40000000;
+
+/** Writes the snapshot. */
+export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promise<SnapshotResult> {
   const root = o.procRoot ?? '/proc';
   const { comm, kernelThread } = await processStat(root, o.pid);
   if (kernelThread) {
@@ -109,10 +128,12 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
     throw procError(root, o.pid, pagemap ? 'mem' : 'pagemap', e);
   }
   const vpns: number[] = [];
+  let inSwap = 0;
   try {
-    // 1. which pages are present
+    // 1. which pages are present (and, when asked, in swap)
     const present: number[] = [];
     const entries = Buffer.alloc(8 * 256);
+    const wanted = o.swapped === true ? PM_PRESENT | PM_SWAP : PM_PRESENT;
     for (const m of maps.filter(isSwappable)) {
       for (let vpn = m.start / PAGE_SIZE; vpn < m.end / PAGE_SIZE; vpn += 256) {
         const n = Math.min(256, m.end / PAGE_SIZE - vpn);
@@ -123,15 +144,19 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
           throw procError(root, o.pid, 'pagemap', e);
         }
         for (let i = 0; i < got.bytesRead / 8; i++) {
-          if (entries.readUInt32LE(i * 8 + 4) & 0x80000000) present.push(vpn + i);
+          const high = entries.readUInt32LE(i * 8 + 4);
+          if (high & PM_SWAP) inSwap++;
+          if (high & wanted) present.push(vpn + i);
         }
       }
     }
     // 2. an even sample across the address space when there are too many
     const step = Math.max(1, present.length / o.maxPages);
+    const kind = o.swapped === true ? 'present or swapped' : 'present';
+    const swapNote = inSwap === 0 ? '' : o.swapped === true ? ` (${inSwap} of them read back from swap)` : ` (${inSwap} more in swap, left out)`;
     w.comment(
-      `snapshot of PID ${o.pid} (${comm}): ${Math.min(present.length, o.maxPages)} of ${present.length} present pages of ` +
-        `private-writable and shared-anonymous mappings${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads`,
+      `snapshot of PID ${o.pid} (${comm}): ${Math.min(present.length, o.maxPages)} of ${present.length} ${kind} pages of ` +
+        `private-writable and shared-anonymous mappings${swapNote}${o.pageout ? ', each paged out' : ''}, then ${o.ops} ${o.pattern} reads`,
     );
     // 3. their bytes
     const page = Buffer.alloc(PAGE_SIZE);
@@ -153,7 +178,10 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
     await pagemap.close();
     await mem.close();
   }
-  if (vpns.length === 0) throw new InputError(`${root}/${o.pid}/pagemap`, 0, `no present, swappable page found in PID ${o.pid} (${comm})`);
+  if (vpns.length === 0) {
+    const hint = inSwap > 0 && o.swapped !== true ? ` (${inSwap} are in swap: --swapped takes them)` : '';
+    throw new InputError(`${root}/${o.pid}/pagemap`, 0, `no present, swappable page found in PID ${o.pid} (${comm})${hint}`);
+  }
   if (o.pageout) {
     for (const vpn of vpns) {
       w.pageout(1, vpn);
@@ -171,5 +199,5 @@ export async function snapshotProcess(w: TraceWriter, o: SnapshotOptions): Promi
     w.read(1, zipf ? order[zipf.next()] : vpns[op % vpns.length]);
     if (w.wantsFlush) await w.flush();
   }
-  return vpns.length;
+  return { pages: vpns.length, inSwap, swappedTaken: o.swapped === true };
 }
