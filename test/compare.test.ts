@@ -29,6 +29,20 @@ describe('compare', () => {
     for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(100);
   });
 
+  it('labels tell apart layouts that differ only in sizes: zram sizes named, other layouts by --swap', async () => {
+    const labels = async (...args: string[]) => {
+      const { code, stdout, stderr } = await cli('compare', TRACE, '--compressors', 'lz4', '--ram', '4M', '--threads', '0', ...args);
+      expect(code, stderr).toBe(0);
+      const lines = stdout.split('\n');
+      const rule = lines.findIndex((l) => l.startsWith('──'));
+      return lines.slice(rule + 2, lines.findIndex((l) => l.startsWith('trace '))).map((r) => r.split(/\s{2,}/)[0]);
+    };
+    expect(await labels('--swaps', 'zram:8M,16M', 'zram:4M,16M', 'zram:16M')).toEqual(['zram 8M lz4 + disk', 'zram 4M lz4 + disk', 'zram 16M lz4']);
+    expect(await labels('--swaps', 'zram:8M', 'zram:8M,16M')).toEqual(['zram lz4', 'zram lz4 + disk']);
+    expect(await labels('--swaps', '16M', '32M')).toEqual(['lz4 (swap 16M)', 'lz4 (swap 32M)']);
+    expect(await labels('--swaps', '16M', 'zram:4M,16M', '--zswap', 'on')).toEqual(['zswap lz4', 'zswap lz4 + zram lz4 + disk']);
+  });
+
   it('--json prints an array of SPEC §11 reports, the baseline first', async () => {
     const { code, stdout } = await cli('compare', TRACE, '--compressors', 'lz4,zstd', '--kernel', '3.11,5.10', '--json', ...MACHINE);
     expect(code).toBe(0);

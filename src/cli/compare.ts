@@ -12,7 +12,8 @@
 import { parseCodecName } from '../compress/registry.js';
 import { writeFileAtomic } from '../output.js';
 import { compareCsv, formatCompare, selectColumns } from '../report/compare.js';
-import { configLabels } from '../report/figures.js';
+import { configLabels, swapLayoutArg } from '../report/figures.js';
+import { PAGE_SIZE } from '../page.js';
 import { writeHtmlReport } from '../report/html.js';
 import { formatCorrupt } from '../report/summary.js';
 import type { CliIo } from './io.js';
@@ -60,8 +61,9 @@ function labelOf(s: RunSettings): string {
   const t = m.tmem;
   if (t !== undefined && t.backend !== 'zswap') return `${t.backend}${t.zcacheGen !== null && t.backend === 'zcache' ? ` gen ${t.zcacheGen}` : ''} k${m.kernel}`;
   const zram = (m.zram ?? []).filter((z) => z !== null);
+  const layout = swapLayoutArg(m.swapSlots.map((pages, type) => ({ bytes: pages * PAGE_SIZE, zram: (m.zram?.[type] ?? null) !== null })));
   const parts = [m.zswapEnabled ? `${s.compressor} ${m.zpool} ${m.max_pool_percent}%` : null, zram.length > 0 ? `zram ${zram.map((z) => z!.algorithm).join('+')}` : null];
-  return `${parts.filter((p) => p !== null).join(' + ')} k${m.kernel}`;
+  return `${parts.filter((p) => p !== null).join(' + ')} k${m.kernel} swap ${layout}`;
 }
 
 export interface CompareCliOptions extends MachineOptions {

@@ -92,15 +92,17 @@ export function configLabels(reports: Report[]): string[] {
   const varies = (among: Report[], f: (r: Report) => unknown): boolean => new Set(among.map((r) => JSON.stringify(f(r)))).size > 1;
   // another frontswap backend in the table: zswap's rows say they are zswap's
   const anyZram = configs.some((r) => r.config.zram.length > 0 || r.config.backend !== 'zswap');
+  const withZram = configs.filter((r) => r.config.zram.length > 0);
   const show = {
     compressor: varies(zswap, (r) => r.config.compressor) || !anyZram,
     zpool: varies(zswap, (r) => r.config.zpool),
     limit: varies(zswap, (r) => r.config.max_pool_percent),
     kernel: varies(configs, (r) => r.config.kernel),
+    zramSize: varies(withZram, (r) => r.config.zram.map((z) => z.disksize)),
   };
   const gens = new Set(configs.map((r) => r.config.zcache_gen).filter((g) => g !== null));
   const compressorsVary = varies(configs.filter((r) => r.config.compressor !== null), (r) => r.config.compressor);
-  return reports.map((r) => {
+  const labels = reports.map((r) => {
     if (isBaseline(r)) return 'no compressed swap';
     const c = r.config;
     if (c.backend !== 'zswap') {
@@ -115,9 +117,29 @@ export function configLabels(reports: Report[]): string[] {
     }
     if (c.zram.length > 0) {
       const disks = c.swap_devices.length - c.zram.length;
-      parts.push(`zram ${[...new Set(c.zram.map((z) => z.algorithm))].join('/')}${disks > 0 ? ' + disk' : ''}`);
+      const size = show.zramSize ? ` ${c.zram.map((z) => sizeArg(z.disksize)).join('+')}` : '';
+      parts.push(`zram${size} ${[...new Set(c.zram.map((z) => z.algorithm))].join('/')}${disks > 0 ? ' + disk' : ''}`);
     }
     const label = parts.join(' + ') || (c.compressor ?? c.backend);
     return show.kernel ? `${label} (${c.kernel})` : label;
   });
+  // what the names above leave equal (e.g. disks of different sizes) the swap layout tells apart
+  const count = new Map<string, number>();
+  for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
+  return labels.map((l, i) => (count.get(l)! > 1 ? `${l} (swap ${swapLayout(reports[i])})` : l));
+}
+
+/** A size as the command line takes it: 8M, 1G, 512K, or pages. */
+function sizeArg(bytes: number): string {
+  for (const [unit, n] of [['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) if (bytes % n === 0) return `${bytes / n}${unit}`;
+  return `${bytes / PAGE_SIZE}p`;
+}
+
+/** Swap devices as --swap writes them, e.g. `zram:8M,256M`: each device's size in bytes, and whether it is a zram disk. */
+export function swapLayoutArg(devices: { bytes: number; zram: boolean }[]): string {
+  return devices.map((d) => `${d.zram ? 'zram:' : ''}${sizeArg(d.bytes)}`).join(',');
+}
+
+function swapLayout(r: Report): string {
+  return swapLayoutArg(r.config.swap_devices.map((bytes, type) => ({ bytes, zram: r.config.zram.some((z) => z.type === type) })));
 }
