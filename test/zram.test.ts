@@ -207,6 +207,19 @@ describe('compressing ahead for zram (a worker pool asks the machine)', () => {
     expect(m.storeCandidates(0, 8).map((p) => p.vpn)).toEqual([1, 3, 5]);
     expect(m.likelyToCompress()).toBe(true);
   });
+
+  it('only as many as the zram devices have free slots: the disk behind takes the others uncompressed', () => {
+    // zram of 4 pages (3 usable slots) in front of a disk
+    const m = zramMachine({ ramPages: 16, swapSlots: [4, 64], swapPrio: [-1, -2], zram: [{ disksizePages: 4, algorithm: 'trim', limitPages: 0 }, null] });
+    for (let vpn = 1; vpn <= 6; vpn++) run(m, wsz(vpn, 100 * vpn));
+    expect(m.storeCandidates(0, 16).map((p) => p.vpn)).toEqual([1, 2, 3]);
+    expect(m.storeCandidates(1, 16).map((p) => p.vpn)).toEqual([2, 3]); // the current batch's page takes a slot too
+    run(m, o(1, 1), o(1, 2));
+    expect(m.storeCandidates(0, 16).map((p) => p.vpn)).toEqual([3]);
+    run(m, o(1, 3));
+    expect(m.likelyToCompress()).toBe(false);
+    expect(m.storeCandidates(0, 16)).toEqual([]);
+  });
 });
 
 describe('zswap in front of zram', () => {

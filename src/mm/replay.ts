@@ -707,9 +707,13 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     return algorithms.size === 1 ? [...algorithms][0] : null;
   }
 
-  /** Is the next reclaim likely to compress? (zswap may be refusing stores at its limit; zram always compresses.) */
+  /**
+   * Is the next reclaim likely to compress? zswap may be refusing stores at
+   * its limit; with zswap off, zram compresses while a zram device has a free
+   * slot (the disk behind a full one takes the pages as they are).
+   */
   likelyToCompress(): boolean {
-    return this.config.zswapEnabled ? this.zswap.likelyToCompress() : this.aheadCodec() !== null;
+    return this.config.zswapEnabled ? this.zswap.likelyToCompress() : this.zramSlotsFree() > 0;
   }
 
   /** Will an eviction of this page compress it (with aheadCodec())? */
@@ -729,13 +733,25 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
    */
   storeCandidates(skip: number, count: number): Page[] {
     const out: Page[] = [];
+    // with zswap off only the pages that find a free zram slot are compressed; the disk behind takes the rest
+    let zramSlots = this.config.zswapEnabled ? Infinity : this.zramSlotsFree();
     let i = 0;
     this.lru.walkFromTail((p) => {
-      if (i++ >= skip + count) return false;
-      if (i > skip && !p.file && p.ahead?.content !== p.content && this.willCompress(p)) out.push(p);
+      if (i++ >= skip + count || zramSlots <= 0) return false;
+      if (p.file || !this.willCompress(p)) return true;
+      zramSlots--;
+      if (i > skip && p.ahead?.content !== p.content) out.push(p);
       return true;
     });
     return out;
+  }
+
+  private zramSlotsFree(): number {
+    let free = 0;
+    this.zrams.forEach((z, type) => {
+      if (z !== null) free += this.swap.devices[type].pages - this.swap.devices[type].inusePages;
+    });
+    return free;
   }
 
   /** A block for the page's current content is being made (storeCandidates leaves it out); that content. */
