@@ -112,7 +112,7 @@ export async function traceSnapshotCommand(
     io.err(
       got.swappedTaken
         ? `  ${n(got.inSwap)} of them were in swap: reading them swapped them back in\n`
-        : `  ${n(got.inSwap)} more of the process's pages are in swap and were left out — often its coldest, the ones zswap sees first; --swapped takes them (reading them swaps them back in)\n`,
+        : `  ${n(got.inSwap)} more of the process's pages are in swap and were left out (often its coldest); --swapped takes them, reading them swaps them back in\n`,
     );
   }
   return 0;

@@ -9,8 +9,8 @@
  * permission: the same user with a permissive ptrace_scope, or root).
  * Pages in swap are left out (and counted) unless asked for: reading one
  * through /proc/PID/mem swaps it back in, which changes the process one
- * measures — but on a machine that already swaps they are the process's
- * coldest pages, the ones zswap would see first. Each page taken
+ * measures — but on a machine that already swaps they are often the
+ * process's coldest pages. Each page taken
  * becomes one `w` record, in address order; with `pageout`, each is then
  * paged out with an `o` record in address order (what zswap would keep of
  * this process); an access pattern over those pages follows. Pages that
