@@ -192,6 +192,39 @@ describe('the swap path with a zram device (SWP_SYNCHRONOUS_IO)', () => {
   });
 });
 
+describe('slots of a zram device, freed (SPEC §12.4, §12.6)', () => {
+  /** A zram device of 3 usable slots with a one-page mem_limit: page 1 (1000 B) is written, page 2 (3000 B) refused and left unmapped. */
+  function refused() {
+    const m = zramMachine({ ramPages: 100, swapSlots: [4], zram: [{ disksizePages: 4, algorithm: 'trim', limitPages: 1 }] });
+    run(m, wsz(1, 1000), wsz(2, 3000), o(1, 1), o(1, 2));
+    expect(residentPage(m, 2)!.unmapped).toBe(true);
+    return m;
+  }
+
+  it('a read of an unmapped page frees its slot when swap is more than half full (vm_swap_full)', () => {
+    const m = refused();
+    expect(m.swap.vmSwapFull()).toBe(true); // 2 of 3 slots used
+    run(m, r(1, 2));
+    expect(residentPage(m, 2)).toMatchObject({ unmapped: false, type: -1 });
+    expect(zram0(m).stats.notify_free).toBe(1);
+    expect(m.vm.major_faults).toBe(0);
+  });
+
+  it('f of an unmapped page frees its slot: notify_free, nothing stored to free', () => {
+    const m = refused();
+    run(m, f(1, 2));
+    expect(m.swap.devices[0].inusePages).toBe(1);
+    expect(zram0(m).stats).toMatchObject({ notify_free: 1, pages_stored: 1 });
+  });
+
+  it('every slot free notifies zram, also a slot whose page is in the zeromap', () => {
+    const m = run(zramMachine(), wz(1, 1), o(1, 1));
+    expect(m.io.swpout_zero).toBe(1);
+    run(m, f(1, 1));
+    expect(zram0(m).stats).toMatchObject({ notify_free: 1, pages_stored: 0, same_pages: 0 });
+  });
+});
+
 describe('compressing ahead for zram (a worker pool asks the machine)', () => {
   it('with zswap off, swap-outs compress with the zram devices’ algorithm; zswap’s codec when it is on', () => {
     expect(zramMachine().aheadCodec()).toBe('trim');
@@ -260,6 +293,26 @@ describe('zswap in front of zram', () => {
     for (const p of back) run(m, r(1, p.vpn)); // a minor fault each: the data was never lost
     m.finalCheck();
     expect(m.verify.corrupt_loads).toBe(0);
+  });
+
+  it('6.1: the fault loads zswap without freeing it; the slot free invalidates it through frontswap', () => {
+    const m = run(zramMachine({ kernel: '6.1', zeromap: false, zswapEnabled: true }), wsz(1, 100), o(1, 1));
+    expect(m.frontswap!.stats.succ_stores).toBe(1);
+    run(m, r(1, 1));
+    expect(m.frontswap!.stats).toMatchObject({ loads: 1, invalidates: 1 });
+    expect(m.zswap.vmstat.zswpin).toBe(1);
+    expect(m.zswap.stats.stored_pages).toBe(0);
+    expect(m.io.pswpin).toBe(0);
+    expect(zram0(m).stats).toMatchObject({ notify_free: 1, pages_stored: 0 });
+  });
+
+  it('6.18: --exclusive-loads makes no difference for a zram slot (its entry goes with the slot)', () => {
+    const after = (exclusiveLoads: boolean) => {
+      const m = run(zramMachine({ zswapEnabled: true, exclusiveLoads }), wsz(1, 100), o(1, 1), r(1, 1));
+      return { zswap: m.zswap.stats, vmstat: m.zswap.vmstat, io: m.io, zram: zram0(m).stats, page: residentPage(m, 1) };
+    };
+    expect(after(true)).toEqual(after(false));
+    expect(after(true).vmstat.zswpin).toBe(1);
   });
 
   it('6.1 with zswap off: frontswap still calls it and counts every store failed', () => {
