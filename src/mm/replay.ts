@@ -262,7 +262,6 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private loadSeq = 0;
   private verifier: Verifier;
 
-  /** Blocks compressed ahead by a worker pool, each for the content the page held then. */
   /** Recent events per slot (--duplicate bug only): flat (line, event, arg, page) tuples, formatted only for a report. */
   private readonly history: Map<number, (number | Page | null)[]> | null;
 
@@ -568,23 +567,8 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
    * cache) but goes with the slot.
    */
   private faultSynchronous(page: Page): void {
-    const { type, offset } = page;
-    let got: Resolved | null = null;
-    if (this.frontswap !== null) {
-      const hit = this.frontswap.load(type, offset);
-      if (hit !== null) got = { content: hit.content, source: this.frontswapSource, block: hit.block, exclusive: false };
-    } else if (this.zeromaps[type].get(offset) !== 0) {
-      this.io.swpin_zero++;
-      got = { content: ZERO_CONTENT, source: 'zeromap', block: null, exclusive: false };
-    } else if (this.config.zswapEnabled) {
-      const hit = this.zswap.loadDirect(type, offset, false);
-      if (hit !== null) got = { content: hit.content, source: 'zswap', block: hit.block, exclusive: false };
-    }
-    if (got === null) {
-      this.io.pswpin++;
-      got = this.readZram(type, offset, true);
-    }
-    this.swapIn(page, got, 'fault');
+    // zswap_load does not free the entry: the folio is not in the swap cache
+    this.swapIn(page, this.loadSlot(page.type, page.offset, false), 'fault');
     this.releaseSlot(page, 1); // swap_free_nr: the slot goes at once
     page.dirty = true;
   }
@@ -600,8 +584,8 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     if (!write && this.swap.vmSwapFull()) this.deleteFromSwapCache(page);
   }
 
-  /** swap_readpage: what the slot gives, counting as a fault's load does. */
-  private loadSlot(type: number, offset: number): Resolved {
+  /** swap_readpage: what the slot gives, counting as a fault's load does; `exclusiveLoads`: a 6.12+ zswap load frees its entry. */
+  private loadSlot(type: number, offset: number, exclusiveLoads = this.config.exclusiveLoads): Resolved {
     if (this.frontswap !== null) {
       const got = this.frontswap.load(type, offset);
       if (got !== null) return { content: got.content, source: this.frontswapSource, block: got.block, exclusive: got.exclusive };
@@ -611,7 +595,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         return { content: ZERO_CONTENT, source: 'zeromap', block: null, exclusive: false };
       }
       if (this.config.zswapEnabled) {
-        const got = this.zswap.loadDirect(type, offset, this.config.exclusiveLoads);
+        const got = this.zswap.loadDirect(type, offset, exclusiveLoads);
         if (got !== null) return { content: got.content, source: 'zswap', block: got.block, exclusive: got.freed };
       }
     }

@@ -354,13 +354,7 @@ export class Zswap {
 
   /** zswap_frontswap_load: the entry's content, or null (written back, or never stored). */
   load(type: number, offset: number): ZswapLoaded | null {
-    const entry = this.trees[type].get(offset);
-    if (entry === undefined) return null;
-    this.vmstat.zswpin++;
-    const freed = this.params.exclusiveLoads;
-    if (freed) this.freeEntry(entry);
-    this.endCall();
-    return { content: entry.source, block: entry.block, freed };
+    return this.loadDirect(type, offset, this.params.exclusiveLoads);
   }
 
   /** What an entry holds, without counting anything (the final check of SPEC §9). */
