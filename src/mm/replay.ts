@@ -971,14 +971,18 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
 
   /** Checks a load: its content against the trace's at once; a block it really decompresses through the verifier. */
   private checkLoad(page: Page, got: Resolved, when: LoadWhen): void {
-    const site = this.site(page.as, page.vpn, page.type, page.offset, got.source, when);
+    // a site is made only where it may be reported: a real decompression, or a load found wrong now
     if (got.block !== null) {
       const zram = got.source === 'zram' ? this.zrams[page.type]! : null;
       const stats = when === 'fault' ? (zram?.compression ?? this.compressionStats()) : null;
-      this.check({ block: got.block, codec: zram?.codec ?? this.codec, expected: page.expected, stats, site });
+      this.check({ block: got.block, codec: zram?.codec ?? this.codec, expected: page.expected, stats, site: this.pageSite(page, got.source, when) });
     } else if (got.source === 'device (no copy)' || !got.content.equals(page.expected)) {
-      this.recordCorrupt(site);
+      this.recordCorrupt(this.pageSite(page, got.source, when));
     }
+  }
+
+  private pageSite(page: Page, source: LoadSource, when: LoadWhen): LoadSite {
+    return this.site(page.as, page.vpn, page.type, page.offset, source, when);
   }
 
   /**
