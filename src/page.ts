@@ -9,9 +9,7 @@
 export const PAGE_SIZE = 4096;
 export const PAGE_WORDS32 = PAGE_SIZE / 4;
 
-/** A read-only all-zero page. */
-export const ZERO_PAGE: Uint8Array = new Uint8Array(PAGE_SIZE);
-
+/** The page as 1024 32-bit words (no copy). */
 export function words32(page: Uint8Array): Uint32Array {
   return new Uint32Array(page.buffer, page.byteOffset, PAGE_WORDS32);
 }

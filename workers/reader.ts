@@ -6,7 +6,7 @@
  * the main thread returns a credit for each batch it has replayed, which
  * bounds the memory the reader can run ahead with.
  *
- * Messages to the main thread, in trace order: { batch, bytes } …, then
+ * Messages to the main thread, in trace order: { batch } …, then
  * { end, lines, records, textBytes, gzip } or { error } (an InputError's
  * file, line and problem, or another error's message).
  */
@@ -33,13 +33,12 @@ port.on('message', () => {
 const writer = new BatchWriter();
 const slotOf = new WeakMap<Content, number>();
 let nextSlot = 0;
-let bytesRead = 0;
 
 async function send(): Promise<void> {
   if (credits === 0) await new Promise<void>((resolve) => (waiting = resolve));
   credits--;
   const batch = writer.take();
-  port.postMessage({ batch, bytes: bytesRead }, batch.pages === null ? [batch.records] : [batch.records, batch.pages]);
+  port.postMessage({ batch }, batch.pages === null ? [batch.records] : [batch.records, batch.pages]);
 }
 
 function onRecord(rec: TraceRecord): Promise<void> | undefined {
@@ -58,7 +57,7 @@ function onRecord(rec: TraceRecord): Promise<void> | undefined {
 }
 
 try {
-  const summary = await readTrace(file, onRecord, { onProgress: (b) => (bytesRead = b) });
+  const summary = await readTrace(file, onRecord);
   if (writer.count > 0) await send();
   port.postMessage({ end: summary });
 } catch (e) {

@@ -16,7 +16,7 @@
  * once: same-filled (all 512 64-bit words equal: zswap's and zram's test)
  * with its word, and zero (the 6.12+ zeromap's test).
  */
-import { PAGE_SIZE, PAGE_WORDS32, words32 } from '../page.js';
+import { PAGE_SIZE, isSameFilled, words32 } from '../page.js';
 
 export class Content {
   /** Every 64-bit word equal (zswap_is_page_same_filled, zram's page_same_filled). */
@@ -30,19 +30,11 @@ export class Content {
   /** `bytes` must be a 4096-byte, 8-aligned view that nobody writes to afterwards. */
   constructor(readonly bytes: Uint8Array) {
     const w = words32(bytes);
-    const lo = w[0];
-    const hi = w[1];
-    let same = true;
-    for (let i = 2; i < PAGE_WORDS32; i += 2) {
-      if (w[i] !== lo || w[i + 1] !== hi) {
-        same = false;
-        break;
-      }
-    }
+    const same = isSameFilled(bytes);
     this.sameFilled = same;
-    this.zero = same && lo === 0 && hi === 0;
-    this.fillLo = same ? lo : 0;
-    this.fillHi = same ? hi : 0;
+    this.zero = same && w[0] === 0 && w[1] === 0;
+    this.fillLo = same ? w[0] : 0;
+    this.fillHi = same ? w[1] : 0;
   }
 
   /** A Content with a copy of `bytes`. */

@@ -20,7 +20,7 @@ function readerWorkerFile(): string {
 }
 
 type Message =
-  | { batch: Batch; bytes: number }
+  | { batch: Batch }
   | { end: ReadSummary }
   | { error: { file: string; line: number; problem: string } | { message: string } };
 
@@ -56,7 +56,7 @@ export async function readTraceInWorker(
       }
       const m = inbox.shift()!;
       if ('batch' in m) {
-        options.onProgress?.(m.bytes);
+        options.onProgress?.();
         await reader.replay(m.batch, onRecord);
         worker.postMessage(0); // a credit: the reader may send another batch
       } else if ('end' in m) {

@@ -26,7 +26,6 @@ export type RecordKind = 'w' | 'r' | 'f' | 'x' | 'd' | 'o' | FileRecordKind;
  * I FS INO IDX DATA O_DIRECT write, C drop_caches.
  */
 export type FileRecordKind = 'M' | 'U' | 'R' | 'W' | 'T' | 'L' | 'I' | 'C';
-export const FILE_KINDS: readonly FileRecordKind[] = ['M', 'U', 'R', 'W', 'T', 'L', 'I', 'C'];
 /** The largest page index (IDX) and truncation size (N) of a file record. */
 export const MAX_IDX = 2 ** 32 - 1;
 

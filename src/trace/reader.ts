@@ -48,9 +48,8 @@ export interface ReadSummary {
 }
 
 export interface ReadOptions {
-  /** Called with the compressed bytes consumed so far, for progress display. */
-  /** Called every PROGRESS_LINES lines and at the end, with the bytes of trace text replayed so far. */
-  onProgress?: (textBytesReplayed: number) => void;
+  /** Called every PROGRESS_LINES lines and at the end (progress counts lines replayed). */
+  onProgress?: () => void;
 }
 
 const NL = 0x0a;
@@ -253,11 +252,9 @@ export async function readTrace(file: string, onRecord: RecordHandler, options: 
   let textBytes = 0;
   let carry: Buffer | null = null;
 
-  let replayed = 0;
   const handle = (buf: Uint8Array, start: number, end: number): void | Promise<void> => {
     line++;
-    replayed += end - start + 1;
-    if (line % PROGRESS_LINES === 0) options.onProgress?.(replayed);
+    if (line % PROGRESS_LINES === 0) options.onProgress?.();
     const rec = parser.parseLine(buf, start, end, line);
     if (rec === null) return;
     records++;
@@ -347,7 +344,7 @@ export async function readTrace(file: string, onRecord: RecordHandler, options: 
     );
   }
   await lastLine();
-  options.onProgress?.(textBytes);
+  options.onProgress?.();
   if (!parser.sawHeader) throw new InputError(file, Math.max(line, 1), `empty trace: no '${HEADER}' header`);
   return { lines: line, records, textBytes, gzip };
 }
@@ -357,32 +354,6 @@ const FIELD_COUNTS = new Map<string, number>();
 
 /** Lines between progress reports. */
 const PROGRESS_LINES = 4096;
-
-/**
- * The size of a trace's text, for progress: the file's size, or for gzip
- * the ISIZE of its trailer (the uncompressed size mod 2^32), taken when it
- * is plausible (not below the compressed size); null when unknown.
- */
-export async function traceTextSize(file: string): Promise<number | null> {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const { size } = await fh.stat();
-      const head = Buffer.alloc(2);
-      await fh.read(head, 0, 2, 0);
-      if (head[0] !== 0x1f || head[1] !== 0x8b) return size;
-      if (size < 18) return null;
-      const tail = Buffer.alloc(4);
-      await fh.read(tail, 0, 4, size - 4);
-      const isize = tail.readUInt32LE(0);
-      return isize >= size ? isize : null;
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
 
 /** A read or gunzip failure as an InputError at `line`. */
 function readError(file: string, line: number, e: unknown): unknown {
