@@ -37,7 +37,8 @@ export interface ZramConfig {
 
 /** mm_stat and io_stat, in the kernel's units (pages where the kernel counts pages). */
 export interface ZramStats {
-  pages_stored: number;
+  /** Indexes that are not empty (the table's size). */
+  readonly pages_stored: number;
   compr_data_size: number;
   same_pages: number;
   huge_pages: number;
@@ -75,9 +76,12 @@ export interface ZramRead {
   block: Uint8Array | null;
 }
 
-export class ZramDevice {
-  readonly stats: ZramStats = {
-    pages_stored: 0,
+/** A device's counters, all 0; pages_stored is read from its table. */
+function newStats(table: Map<number, ZramEntry>): ZramStats {
+  return {
+    get pages_stored() {
+      return table.size;
+    },
     compr_data_size: 0,
     same_pages: 0,
     huge_pages: 0,
@@ -89,9 +93,13 @@ export class ZramDevice {
     num_reads: 0,
     num_writes: 0,
   };
+}
+
+export class ZramDevice {
+  private readonly table = new Map<number, ZramEntry>();
+  readonly stats = newStats(this.table);
   readonly compression = new CompressionStats();
   readonly pool: ZsmallocPool;
-  private readonly table = new Map<number, ZramEntry>();
 
   constructor(
     readonly type: number,
@@ -130,7 +138,6 @@ export class ZramDevice {
       this.freeIndex(index);
       this.table.set(index, new ZramEntry(0, 0, null, content));
       s.same_pages++;
-      s.pages_stored++;
       return true;
     }
     // 2. compress into a two-page buffer
@@ -165,7 +172,6 @@ export class ZramDevice {
       s.huge_pages_since++;
     }
     s.compr_data_size += length;
-    s.pages_stored++;
     return true;
   }
 
@@ -189,7 +195,6 @@ export class ZramDevice {
     if (e === undefined) return;
     this.table.delete(index);
     const s = this.stats;
-    s.pages_stored--;
     if (e.handle === 0) {
       s.same_pages--;
       return;
@@ -220,8 +225,8 @@ export class ZramDevice {
       }
     }
     const s = this.stats;
-    if (s.pages_stored !== this.table.size || s.same_pages !== same || s.huge_pages !== huge || s.compr_data_size !== compr) {
-      return `zram${this.type}: mm_stat says ${s.pages_stored} stored, ${s.same_pages} same, ${s.huge_pages} huge, ${s.compr_data_size} bytes; its table ${this.table.size}, ${same}, ${huge}, ${compr}`;
+    if (s.same_pages !== same || s.huge_pages !== huge || s.compr_data_size !== compr) {
+      return `zram${this.type}: mm_stat says ${s.same_pages} same, ${s.huge_pages} huge, ${s.compr_data_size} bytes; its table ${same}, ${huge}, ${compr}`;
     }
     return this.pool.checkInvariants();
   }
