@@ -819,13 +819,16 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
   private swapWritepage(page: Page, compressed: CompressedPage | null): boolean {
     const { type, offset } = page;
     const content = page.content;
+    // a block compressed ahead was made with aheadCodec(): zswap's when zswap is on, else zram's
+    const forZswap = this.config.zswapEnabled ? compressed : null;
+    const forZram = this.config.zswapEnabled ? null : compressed;
     if (this.frontswap !== null) {
-      this.zswap.prepared = compressed;
+      this.zswap.prepared = forZswap;
       const ret = this.frontswap.store(type, offset, content);
       this.zswap.prepared = null;
       this.noteHistory(type, offset, ret === 0 ? SlotEvent.storeOk : SlotEvent.storeFailed, ret);
       this.zswap.runQueuedShrink();
-      if (ret !== 0 && !this.writeSlot(type, offset, content, this.config.zswapEnabled ? null : compressed)) return false;
+      if (ret !== 0 && !this.writeSlot(type, offset, content, forZram)) return false;
       this.io.swapouts++;
       return true;
     }
@@ -839,7 +842,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
     }
     zeromap.set(offset, 0);
     if (this.config.zswapEnabled) {
-      this.zswap.prepared = compressed;
+      this.zswap.prepared = forZswap;
       const ok = this.zswap.storeDirect(type, offset, content);
       this.zswap.prepared = null;
       this.noteHistory(type, offset, ok ? SlotEvent.storeOk : SlotEvent.storeFailed, ok ? 0 : -1);
@@ -848,7 +851,7 @@ export class Machine implements SwapHost, ZswapHost, Verifier {
         return true;
       }
     }
-    if (!this.writeSlot(type, offset, content, this.config.zswapEnabled ? null : compressed)) return false;
+    if (!this.writeSlot(type, offset, content, forZram)) return false;
     this.io.swapouts++;
     return true;
   }
